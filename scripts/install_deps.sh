@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything subq needs on Debian 12 (run as root). Idempotent: safe to rerun.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git unzip
+  libtorch-dev            # LibTorch 1.13 (CPU): tensors + autograd
+  libopenblas0-pthread    # fast BLAS for LibTorch (reference BLAS is ~60x slower)
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libhdf5-dev             # Top-tagging .h5 files and subq's jet HDF5 schema
+  libfastjet-dev          # jet clustering, subjets
+  libcairo2-dev           # PNG/SVG figures
+  libsentencepiece-dev    # reference SentencePiece for tokenizer equivalence tests
+  libgtest-dev libbenchmark-dev
+  python3-torch python3-numpy   # side-by-side PyTorch reference runs (/usr/bin/python3)
+  python3-pip python3-venv
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

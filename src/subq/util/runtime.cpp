@@ -1,0 +1,32 @@
+#include "subq/util/runtime.h"
+
+#include <cstdlib>
+#include <thread>
+
+#include "subq/util/error.h"
+
+namespace subq {
+
+int configure_threads(int threads) {
+  if (threads <= 0) {
+    if (const char* env = std::getenv("SUBQ_THREADS")) threads = std::atoi(env);
+  }
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  return threads;
+}
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    SUBQ_CHECK(torch::cuda::is_available(),
+               "device '{}' requested but this LibTorch build has no usable CUDA device", name);
+  }
+  try {
+    return torch::Device(name);
+  } catch (const c10::Error&) {
+    fail("unknown device '{}' (use cpu, cuda, cuda:N or auto)", name);
+  }
+}
+
+}  // namespace subq

@@ -1,0 +1,60 @@
+#include "support/test_support.h"
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include <torch/torch.h>
+
+namespace subq::test {
+namespace fs = std::filesystem;
+
+fs::path shared_root() {
+  const char* env = std::getenv("SUBQ_SHARED");
+  fs::path root = env ? fs::path(env) : fs::path(SUBQ_DEFAULT_SHARED);
+  return fs::is_directory(root) ? root : fs::path();
+}
+
+fs::path shared_file(const std::string& relative) {
+  const fs::path root = shared_root();
+  if (root.empty()) return {};
+  const fs::path p = root / relative;
+  return fs::exists(p) ? p : fs::path();
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = fs::temp_directory_path() /
+          ("subq_test_" + std::to_string(rd()) + "_" + std::to_string(counter++));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string subq_binary() { return SUBQ_BINARY; }
+
+int run_command(const std::string& command, std::string* output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  std::array<char, 4096> buf{};
+  std::string out;
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  if (output) *output = out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Tests run with a fixed, small thread count so timings and results are repeatable on CI.
+namespace {
+struct ThreadSetup {
+  ThreadSetup() { torch::set_num_threads(2); }
+} thread_setup;
+}  // namespace
+
+}  // namespace subq::test
