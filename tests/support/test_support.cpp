@@ -1,4 +1,5 @@
 #include "support/test_support.h"
+#include "support/test_config.h"
 
 #include <array>
 #include <atomic>
