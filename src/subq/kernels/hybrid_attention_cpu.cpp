@@ -60,6 +60,8 @@ void add_to_linear_state(const float* phi, const float* v, int64_t F, int64_t d,
 
 float dot(const float* a, const float* b, int64_t n) {
   float s = 0.f;
+  // Lets the compiler reassociate the sum, i.e. vectorise it (not allowed by default).
+#pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
 }
@@ -222,11 +224,17 @@ void decode_head(const HybridCallArgs& a, int64_t b, int64_t h) {
   attend_query(t, keys, F, d, scores.data(), a.out + bh * d);
 }
 
+// Below this many multiply-adds a call runs on one thread: waking the OpenMP team costs more
+// than it saves (typical for a decode step of a small model).
+constexpr int64_t kParallelWork = 1 << 18;
+
 template <typename PerHead>
 void for_each_head(const HybridCallArgs& a, PerHead per_head) {
-  const int64_t tasks = a.dims.batch * a.dims.heads;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int64_t t = 0; t < tasks; ++t) per_head(a, t / a.dims.heads, t % a.dims.heads);
+  const auto& D = a.dims;
+  const int64_t tasks = D.batch * D.heads;
+  const int64_t work = tasks * a.length * (D.window + a.phi_k.out_dim) * D.head_dim;
+#pragma omp parallel for schedule(dynamic, 1) if (work > kParallelWork)
+  for (int64_t t = 0; t < tasks; ++t) per_head(a, t / D.heads, t % D.heads);
 }
 
 }  // namespace
