@@ -8,6 +8,7 @@
 // counted by a c10 memory reporter on the CPU allocator (the mechanism the PyTorch profiler
 // uses), cross-checked with the kernel's peak-RSS counter (VmHWM, reset via clear_refs).
 // Usage: hybrid_attention_bench [--threads N] [--lengths 512,2048,...] [--steps N]
+//          [--prefill-reps N] [--shape smollm2-135m|stories260k] [--kind softmax|hybrid]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -211,7 +212,29 @@ std::vector<int64_t> parse_list(const std::string& s) {
   return out;
 }
 
-void run_shape(const ModelShape& m, const std::vector<int64_t>& lengths, int64_t steps) {
+struct Options {
+  int threads = 2;
+  int64_t steps = 8;       // decode steps per timed run (best of 3 runs)
+  int prefill_reps = 1;    // prefill runs per measurement (best time is kept)
+  std::vector<int64_t> lengths{512, 2048, 8192, 16384, 32768};
+  std::vector<std::string> shapes, kinds{"softmax", "hybrid"};
+};
+
+bool wanted(const std::vector<std::string>& list, const std::string& name) {
+  return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
+}
+
+PrefillResult best_prefill(nn::AttentionKind& attn, int64_t L, int64_t ubatch, int reps) {
+  auto best = prefill(attn, L, ubatch);
+  for (int r = 1; r < reps; ++r) {
+    auto again = prefill(attn, L, ubatch);
+    if (again.seconds < best.seconds) best.seconds = again.seconds;
+  }
+  return best;
+}
+
+void run_shape(const ModelShape& m, const Options& opt) {
+  const int64_t steps = opt.steps;
   nn::AttentionConfig config;
   config.kind = "hybrid";
   config.feature_dim = m.feature_dim;
@@ -223,21 +246,22 @@ void run_shape(const ModelShape& m, const std::vector<int64_t>& lengths, int64_t
               long(m.attn.head_dim), long(m.n_layers), long(m.feature_dim));
   std::printf("%7s %-8s | %10s %9s %11s | %11s %10s %9s | %11s %10s\n", "L", "kind", "decode t/s",
               "speedup", "state MiB", "prefill ms", "peak MiB", "RSS MiB", "1-call ms", "1-call MiB");
-  for (int64_t L : lengths) {
+  for (int64_t L : opt.lengths) {
     double softmax_tps = 0;
     for (nn::AttentionKind* attn : {static_cast<nn::AttentionKind*>(&softmax),
                                     static_cast<nn::AttentionKind*>(&hybrid)}) {
       const bool is_hybrid = attn == &hybrid;
+      if (!wanted(opt.kinds, is_hybrid ? "hybrid" : "softmax")) continue;
       softmax.capacity = L + 3 * steps + 1;  // warm-up + three timed runs
-      const auto pre = prefill(*attn, L, 512);
-      const auto one_call = is_hybrid ? prefill(*attn, L, 0) : PrefillResult{};
+      const auto pre = best_prefill(*attn, L, 512, opt.prefill_reps);
+      const auto one_call = is_hybrid ? best_prefill(*attn, L, 0, opt.prefill_reps) : PrefillResult{};
       auto states = layer_states(*attn, *pre.state, m, L);
       const double tps = decode_tokens_per_second(*attn, m, states, steps);
       if (!is_hybrid) softmax_tps = tps;
       double state_mib = 0;
       for (const auto& s : states) state_mib += s->bytes() / 1048576.0;
       std::printf("%7ld %-8s | %10.1f %8.2fx %11.2f | %11.1f %10.1f %9.1f | %11s %10s\n", long(L),
-                  is_hybrid ? "hybrid" : "softmax", tps, tps / softmax_tps, state_mib,
+                  is_hybrid ? "hybrid" : "softmax", tps, softmax_tps > 0 ? tps / softmax_tps : NAN, state_mib,
                   pre.seconds * 1e3, pre.peak_mib, pre.rss_mib,
                   is_hybrid ? std::to_string(long(one_call.seconds * 1e3)).c_str() : "-",
                   is_hybrid ? std::to_string(long(one_call.peak_mib)).c_str() : "-");
@@ -249,27 +273,26 @@ void run_shape(const ModelShape& m, const std::vector<int64_t>& lengths, int64_t
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 2;
-  int64_t steps = 16;
-  std::vector<int64_t> lengths{512, 2048, 8192, 16384, 32768};
-  std::vector<std::string> only;
+  Options opt;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--threads") threads = std::stoi(value);
-    else if (flag == "--steps") steps = std::stoll(value);
-    else if (flag == "--lengths") lengths = parse_list(value);
-    else if (flag == "--shape") only.push_back(value);
+    if (flag == "--threads") opt.threads = std::stoi(value);
+    else if (flag == "--steps") opt.steps = std::stoll(value);
+    else if (flag == "--prefill-reps") opt.prefill_reps = std::stoi(value);
+    else if (flag == "--lengths") opt.lengths = parse_list(value);
+    else if (flag == "--shape") opt.shapes.push_back(value);
+    else if (flag == "--kind") opt.kinds = {value};
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
-  threads = configure_threads(threads);
+  opt.threads = configure_threads(opt.threads);
   torch::NoGradGuard no_grad;
   const std::vector<ModelShape> shapes{{"smollm2-135m", {9, 3, 64}, 30, 64},
                                        {"stories260k", {8, 4, 8}, 5, 16}};
-  std::printf("threads %d, decode steps %ld\n", threads, long(steps));
+  std::printf("threads %d, decode steps %ld, prefill reps %d\n", opt.threads, long(opt.steps),
+              opt.prefill_reps);
   for (const auto& m : shapes)
-    if (only.empty() || std::find(only.begin(), only.end(), m.name) != only.end())
-      run_shape(m, lengths, steps);
+    if (wanted(opt.shapes, m.name)) run_shape(m, opt);
 }
