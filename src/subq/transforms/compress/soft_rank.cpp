@@ -105,6 +105,10 @@ double enforce_budget(const std::vector<SoftRankLayer>& layers, double target_re
     shift_all(mid);
     (budget.exported_parameters() > budget.target_parameters() ? lo : hi) = mid;
   }
+  // Bisection leaves hi with tau within rounding of some singular value; a small extra
+  // shift keeps that value clearly below the threshold, so later recomputation of tau (or
+  // compensate_shrinkage) cannot flip it back and break the budget.
+  hi += 1e-3;
   shift_all(hi);
   return hi;
 }

@@ -52,7 +52,8 @@ std::vector<SoftRankStep> train_soft_rank(const std::vector<SoftRankLayer>& laye
 
 // Raises all thresholds by one common logit shift (the smallest that suffices) until the
 // exported parameter count meets the budget: training leaves the budget soft, export needs it
-// exact. Keeps the learned allocation between layers. Returns the shift applied.
+// exact. Keeps the learned allocation between layers. Returns the shift applied. A target
+// below rank 1 everywhere cannot be met; the layers then end at rank 1.
 double enforce_budget(const std::vector<SoftRankLayer>& layers, double target_reduction);
 
 // Starts training at the budget: one common threshold shift makes the hard count meet the
