@@ -4,6 +4,7 @@ find_package(nlohmann_json 3 REQUIRED)  # GGUF/safetensors/tokenizer.json metada
 find_package(fmt REQUIRED)              # formatting of messages and tables
 find_package(CLI11 REQUIRED)            # command-line parsing for `subq <command>`
 find_package(OpenMP REQUIRED)           # fused CPU kernels
+find_package(ZLIB REQUIRED)             # gzip-compressed bio tables (.tsv.gz)
 find_package(PkgConfig REQUIRED)
 # libsentencepiece bundles its own protobuf, which clashes with LibTorch's libprotobuf when both
 # load into one process (segfault during static init). libsubq therefore reads tokenizer.model
