@@ -23,3 +23,12 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Python packages for the jet data scripts only (scripts/make_top_h5_testdata.py builds a test
+# file in the Top-tagging pandas/PyTables layout; scripts/convert_jetclass.py reads JetClass
+# ROOT files). Kept in a virtual environment so Debian's python3-torch stays untouched.
+JETS_VENV="${SUBQ_JETS_VENV:-/root/.cache/subq/jets-venv}"
+if ! "$JETS_VENV/bin/python" -c 'import pandas, tables, uproot, h5py' >/dev/null 2>&1; then
+  python3 -m venv --system-site-packages "$JETS_VENV"
+  "$JETS_VENV/bin/pip" install -q pandas tables uproot h5py
+fi
