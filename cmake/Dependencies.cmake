@@ -16,6 +16,8 @@ find_path(FASTJET_INCLUDE fastjet/ClusterSequence.hh REQUIRED)
 
 # LibTorch's CMake config adds its own flags (e.g. -D_GLIBCXX_USE_CXX11_ABI); keep them.
 set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
-if(TORCH_CUDA_LIBRARIES OR CUDA_FOUND)
+# CUDA kernels build only against a CUDA LibTorch (TORCH_CUDA_LIBRARIES is empty for the CPU
+# build). A CUDA toolkit alone is not enough: the kernels' callers need ATen's CUDA headers.
+if(TORCH_CUDA_LIBRARIES)
   set(SUBQ_WITH_CUDA ON)
 endif()
