@@ -2,6 +2,7 @@
 // types, nested arrays), tensor infos, alignment (general.alignment, default 32), and tensor
 // data. Parsed through a memory map; every offset and size is checked against the file, so a
 // truncated or hostile file gives a subq::Error naming the file and the problem.
+// Element types and dequantization live in ggml_types.h; writing in gguf_writer.h.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -13,16 +14,10 @@
 
 #include <torch/torch.h>
 
+#include "subq/io/ggml_types.h"
 #include "subq/io/mapped_file.h"
 
 namespace subq::io {
-
-// ggml tensor types that subq dequantizes (numbers as in ggml).
-enum class GgmlType : uint32_t {
-  F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
-  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15, BF16 = 30,
-};
-const char* ggml_type_name(uint32_t type);
 
 // A metadata value: scalar, string, or array of values.
 struct GgufValue {
@@ -31,7 +26,19 @@ struct GgufValue {
     STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
   };
   Type type = Type::UINT8;
+  // Arrays only: the type of their elements (kept so empty arrays round-trip).
+  Type array_type = Type::UINT8;
+  // Unsigned ints -> uint64_t, signed -> int64_t, floats -> double.
   std::variant<uint64_t, int64_t, double, bool, std::string, std::vector<GgufValue>> value;
+
+  // Builders (the type says how the value is stored in a file).
+  static GgufValue uint(Type type, uint64_t v);
+  static GgufValue sint(Type type, int64_t v);
+  static GgufValue real(Type type, double v);
+  static GgufValue boolean(bool v);
+  static GgufValue string(std::string v);
+  static GgufValue array(Type element_type, std::vector<GgufValue> items);
+  static GgufValue strings(const std::vector<std::string>& items);
 
   // Conversions with type checks (integers convert between widths when the value fits).
   int64_t as_int() const;
@@ -44,6 +51,7 @@ struct GgufValue {
   std::vector<int64_t> as_ints() const;
   std::string to_display_string(size_t max_items = 8) const;
 };
+const char* gguf_value_type_name(GgufValue::Type type);
 
 struct GgufTensorInfo {
   std::string name;
@@ -62,6 +70,8 @@ class GgufFile {
 
   uint32_t version() const { return version_; }
   const std::string& path() const { return file_->path(); }
+  uint64_t alignment() const { return alignment_; }
+  uint64_t data_offset() const { return data_offset_; }
   const std::map<std::string, GgufValue>& metadata() const { return metadata_; }
   bool has(const std::string& key) const { return metadata_.count(key) > 0; }
   // Throws subq::Error naming the file and key when absent.
@@ -69,23 +79,21 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(const std::string& name) const;
 
-  // The tensor dequantized to float32, in torch order (reversed ne).
+  // The tensor dequantized to float32, in torch order (reversed ne). Throws for unknown
+  // names and for types subq cannot dequantize.
   torch::Tensor load(const std::string& name) const;
-  // Raw bytes of a tensor inside the map.
+  torch::Tensor load(const GgufTensorInfo& info) const;
+  // Raw bytes of a tensor inside the map (info.bytes long).
   const uint8_t* tensor_data(const GgufTensorInfo& info) const;
 
  private:
   std::shared_ptr<MappedFile> file_;
   uint32_t version_ = 0;
+  uint64_t alignment_ = 32;
   std::map<std::string, GgufValue> metadata_;
   std::vector<GgufTensorInfo> tensors_;
+  std::map<std::string, size_t> tensor_index_;
   uint64_t data_offset_ = 0;
 };
-
-// Bytes for `n` elements of ggml type `type` (n must be a multiple of the block size);
-// throws for unknown types.
-uint64_t ggml_row_bytes(uint32_t type, int64_t n);
-// Dequantizes `n` elements of `type` from `src` into `dst` (float32).
-void dequantize(uint32_t type, const uint8_t* src, float* dst, int64_t n);
 
 }  // namespace subq::io

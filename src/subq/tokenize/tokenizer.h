@@ -26,6 +26,8 @@ class Tokenizer {
   // Text of one token as it appears in generated output (for streaming); may be partial UTF-8.
   virtual std::string token_text(int32_t id) const = 0;
   virtual int32_t vocab_size() const = 0;
+  // Id of a token given its vocabulary string (e.g. "<|im_end|>"), -1 when absent.
+  virtual int32_t find_token(const std::string& piece) const = 0;
   int32_t bos_id() const { return bos_id_; }  // -1 when none
   int32_t eos_id() const { return eos_id_; }
   // Ids that end generation (EOS, and e.g. <|im_end|> for chat models).
