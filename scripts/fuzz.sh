@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz/*_fuzz.cpp) with clang + ASan + UBSan and runs
+# Builds the libFuzzer targets (tests/fuzz/*_fuzz.cpp) with clang + ASan + UBSan (in
+# build-sanitize/, shared with asan_tests.sh) and runs
 # each for the given number of seconds. Usage: scripts/fuzz.sh [seconds-per-target] [jobs]
 # Seeds come from ../shared when present (copied into the build tree, never into the repo).
-# Crashes are written to build-fuzz/findings/<target>/; the script exits non-zero on any.
+# Crashes are written to build-sanitize/findings/<target>/; the script exits non-zero on any.
 set -euo pipefail
 seconds=${1:-60}
 jobs=${2:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/build-fuzz
 shared=${SUBQ_SHARED:-$root/../shared}
-
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSUBQ_FUZZ=ON -DSUBQ_SANITIZE=ON -DSUBQ_BUILD_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
+source "$root/scripts/sanitize_build.sh"
+configure_sanitize_build "$root"
+build=$SUBQ_SANITIZE_BUILD
 cmake --build "$build" -j"$jobs" --target fuzzers
 
 seed() {  # seed <target> <file>...

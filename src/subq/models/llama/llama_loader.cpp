@@ -1,0 +1,158 @@
+#include "subq/models/llama/llama_loader.h"
+
+#include <fstream>
+
+#include "subq/io/gguf.h"
+#include "subq/io/hf_checkpoint.h"
+#include "subq/io/llama2c.h"
+#include "subq/util/error.h"
+
+namespace subq::models {
+
+namespace fs = std::filesystem;
+
+std::vector<std::pair<std::string, std::string>> llama_tensor_names(const LlamaConfig& c) {
+  std::vector<std::pair<std::string, std::string>> names = {
+      {"token_embd.weight", "tok_embeddings.weight"}, {"output_norm.weight", "norm.weight"}};
+  if (!c.tied_output) names.emplace_back("output.weight", "output.weight");
+  static const std::pair<const char*, const char*> per_layer[] = {
+      {"attn_norm", "attn_norm"},    {"attn_q", "attn.q_proj"},     {"attn_k", "attn.k_proj"},
+      {"attn_v", "attn.v_proj"},     {"attn_output", "attn.o_proj"}, {"ffn_norm", "mlp_norm"},
+      {"ffn_gate", "mlp.gate_proj"}, {"ffn_up", "mlp.up_proj"},     {"ffn_down", "mlp.down_proj"}};
+  for (int64_t i = 0; i < c.n_layers; ++i) {
+    const auto n = std::to_string(i);
+    for (const auto& [gguf, ours] : per_layer)
+      names.emplace_back("blk." + n + "." + gguf + ".weight", "layers." + n + "." + ours + ".weight");
+  }
+  return names;
+}
+
+void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
+  auto params = model.named_parameters(/*recurse=*/true);
+  torch::NoGradGuard no_grad;
+  for (const auto& [stored_name, param_name] : llama_tensor_names(model.config())) {
+    auto* param = params.find(param_name);
+    SUBQ_CHECK(param != nullptr, "internal: model has no parameter '{}'", param_name);
+    auto tensor = source(stored_name);
+    SUBQ_CHECK(tensor.defined(), "{}: missing tensor '{}'", file, stored_name);
+    SUBQ_CHECK(tensor.sizes() == param->sizes(),
+               "{}: tensor '{}' has shape [{}] but the config (dim {}, hidden {}, heads {}/{}, vocab {}) "
+               "needs [{}]",
+               file, stored_name, fmt::join(tensor.sizes(), ", "), model.config().dim, model.config().hidden_dim,
+               model.config().n_heads, model.config().n_kv_heads, model.config().vocab_size,
+               fmt::join(param->sizes(), ", "));
+    SUBQ_CHECK(torch::isfinite(tensor).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values",
+               file, stored_name);
+    param->copy_(tensor);
+  }
+}
+
+namespace {
+
+LoadedLlama load_gguf(const fs::path& path, const LlamaLoadOptions& options) {
+  io::GgufFile gguf(path);
+  LoadedLlama loaded;
+  loaded.format = "gguf";
+  for (const auto& t : gguf.tensors())
+    loaded.stored.push_back({t.name, io::ggml_type_name(t.type), t.shape()});
+  loaded.model = LlamaModel(LlamaConfig::from_gguf(gguf));
+  load_llama_weights(*loaded.model, [&](const std::string& name) {
+    return gguf.find_tensor(name) ? gguf.load(name) : torch::Tensor();
+  }, path.string());
+  if (options.tokenizer.empty() && gguf.has("tokenizer.ggml.model"))
+    loaded.tokenizer = tokenize::load_tokenizer_from_gguf(gguf);
+  return loaded;
+}
+
+TensorSource from_map(const io::TensorMap& tensors) {
+  return [&tensors](const std::string& name) {
+    const auto it = tensors.find(name);
+    return it == tensors.end() ? torch::Tensor() : it->second;
+  };
+}
+
+void list_stored(const io::TensorMap& tensors, LoadedLlama& loaded) {
+  for (const auto& [name, t] : tensors)
+    loaded.stored.push_back({name, "F32", std::vector<int64_t>(t.sizes().begin(), t.sizes().end())});
+}
+
+// llama2.c keeps its tokenizer in a separate file: tokenizer.bin or tok<vocab>.bin beside it.
+fs::path find_llama2c_tokenizer(const fs::path& model, int64_t vocab_size) {
+  const auto dir = model.parent_path();
+  for (const auto& name : {std::string("tokenizer.bin"), "tok" + std::to_string(vocab_size) + ".bin"})
+    if (fs::exists(dir / name)) return dir / name;
+  return {};
+}
+
+LoadedLlama load_llama2c_bin(const fs::path& path, const LlamaLoadOptions& options) {
+  const auto checkpoint = io::load_llama2c(path);
+  const auto& h = checkpoint.config;
+  const int32_t header[7] = {h.dim, h.hidden_dim, h.n_layers, h.n_heads, h.n_kv_heads,
+                             h.shared_classifier ? h.vocab_size : -h.vocab_size, h.seq_len};
+  auto config = LlamaConfig::from_llama2c_header(header);
+  config.validate(path.string());
+  LoadedLlama loaded;
+  loaded.format = "llama2c";
+  loaded.model = LlamaModel(config);
+  load_llama_weights(*loaded.model, from_map(checkpoint.tensors), path.string());
+  list_stored(checkpoint.tensors, loaded);
+  if (options.tokenizer.empty()) {
+    const auto tokenizer = find_llama2c_tokenizer(path, config.vocab_size);
+    if (!tokenizer.empty()) loaded.tokenizer = tokenize::load_tokenizer_file(tokenizer, config.vocab_size);
+  }
+  return loaded;
+}
+
+LoadedLlama load_hf_dir(const fs::path& dir, const LlamaLoadOptions& options) {
+  const auto checkpoint = io::load_hf_checkpoint(dir);
+  auto config = LlamaConfig::from_hf_json(checkpoint.config);
+  config.validate((dir / "config.json").string());
+  // The reader reorders q/k rows into GGUF's interleaved layout, so the same RoPE applies.
+  const auto tensors = io::hf_llama_to_gguf(checkpoint.tensors, checkpoint.config);
+  LoadedLlama loaded;
+  loaded.format = "hf";
+  loaded.model = LlamaModel(config);
+  load_llama_weights(*loaded.model, from_map(tensors), dir.string());
+  list_stored(tensors, loaded);
+  if (options.tokenizer.empty() && fs::exists(dir / "tokenizer.json"))
+    loaded.tokenizer = tokenize::load_tokenizer_file(dir / "tokenizer.json", config.vocab_size);
+  return loaded;
+}
+
+bool starts_with_gguf_magic(const fs::path& path) {
+  char magic[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  return in.read(magic, 4) && std::string(magic, 4) == "GGUF";
+}
+
+}  // namespace
+
+LoadedLlama load_llama(const fs::path& path, const LlamaLoadOptions& options) {
+  SUBQ_CHECK(fs::exists(path), "{}: no such file or directory", path.string());
+  LoadedLlama loaded;
+  if (fs::is_directory(path)) {
+    SUBQ_CHECK(fs::exists(path / "config.json"), "{}: a model directory needs config.json", path.string());
+    loaded = load_hf_dir(path, options);
+  } else if (starts_with_gguf_magic(path)) {
+    loaded = load_gguf(path, options);
+  } else if (path.extension() == ".bin") {
+    loaded = load_llama2c_bin(path, options);
+  } else {
+    fail("{}: unknown model format (expected a .gguf file, a llama2.c .bin file or a Hugging Face "
+         "directory with config.json)",
+         path.string());
+  }
+  loaded.path = path;
+  if (!options.tokenizer.empty())
+    loaded.tokenizer = tokenize::load_tokenizer_file(options.tokenizer, loaded.config().vocab_size);
+  SUBQ_CHECK(loaded.tokenizer || !options.need_tokenizer, "{}: no tokenizer found (pass --tokenizer)",
+             path.string());
+  if (loaded.tokenizer)
+    SUBQ_CHECK(loaded.tokenizer->vocab_size() <= loaded.config().vocab_size,
+               "{}: tokenizer has {} tokens but the model only {}", path.string(),
+               loaded.tokenizer->vocab_size(), loaded.config().vocab_size);
+  loaded.model->eval();
+  return loaded;
+}
+
+}  // namespace subq::models
