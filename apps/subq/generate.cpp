@@ -4,6 +4,7 @@
 #include "command.h"
 #include "subq/models/llama/generation.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/runtime.h"
 
 namespace {
@@ -11,13 +12,14 @@ namespace {
 subq::cli::Action setup_generate(CLI::App& app) {
   struct Options {
     subq::cli::CommonOptions common;
-    std::string model, tokenizer, prompt;
+    std::string model, linear, tokenizer, prompt;
     subq::models::GenerationOptions gen;
     bool chat = false, no_bos = false;
   };
   auto opt = std::make_shared<Options>();
   opt->common.add_to(app);
   app.add_option("--model", opt->model, "model: .gguf, llama2.c .bin or Hugging Face directory")->required();
+  app.add_option("--linear", opt->linear, "apply a `subq linearize` output directory to the model");
   app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
   app.add_option("--prompt", opt->prompt, "prompt text")->required();
   app.add_option("--max-tokens", opt->gen.max_tokens, "tokens to generate")->capture_default_str()
@@ -37,6 +39,7 @@ subq::cli::Action setup_generate(CLI::App& app) {
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
     auto loaded = subq::models::load_llama(opt->model, load);
+    if (!opt->linear.empty()) subq::transforms::apply_linearized(opt->linear, loaded);
     loaded.model->to(subq::parse_device(opt->common.device));
     const auto& tok = *loaded.tokenizer;
     const auto text = opt->chat ? subq::models::chat_prompt(tok, opt->prompt) : opt->prompt;

@@ -4,6 +4,7 @@
 #include "command.h"
 #include "subq/eval/perplexity.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
@@ -13,13 +14,14 @@ namespace {
 subq::cli::Action setup_perplexity(CLI::App& app) {
   struct Options {
     subq::cli::CommonOptions common;
-    std::string model, tokenizer, text;
+    std::string model, linear, tokenizer, text;
     subq::eval::PerplexityOptions ppl;
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
   opt->common.add_to(app);
   app.add_option("--model", opt->model, "model: .gguf, llama2.c .bin or Hugging Face directory")->required();
+  app.add_option("--linear", opt->linear, "apply a `subq linearize` output directory to the model");
   app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
   app.add_option("--text", opt->text, "text file; <|endoftext|>-separated documents or plain text")
       ->required()->check(CLI::ExistingFile);
@@ -36,6 +38,7 @@ subq::cli::Action setup_perplexity(CLI::App& app) {
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
     auto loaded = subq::models::load_llama(opt->model, load);
+    if (!opt->linear.empty()) subq::transforms::apply_linearized(opt->linear, loaded);
     loaded.model->to(subq::parse_device(opt->common.device));
     std::string protocol;
     const auto windows = subq::eval::perplexity_windows(subq::read_file(opt->text), *loaded.tokenizer,

@@ -1,0 +1,104 @@
+#include "subq/transforms/linearize/linearize_pipeline.h"
+
+#include "subq/transforms/linearize/lora_stage.h"
+#include "subq/util/error.h"
+
+namespace subq::transforms {
+
+namespace {
+train::TrainerConfig trainer_config(const StageOptions& stage, const LinearizeOptions& options,
+                                    const std::filesystem::path& checkpoint, const std::string& label,
+                                    int64_t stop_after_steps) {
+  train::TrainerConfig c;
+  c.max_steps = stage.steps;
+  c.batch_size = stage.batch;
+  c.micro_batch = stage.micro_batch;
+  c.lr = stage.lr;
+  c.eval_every = stage.eval_every;
+  c.plateau_factor = stage.plateau_factor;
+  c.plateau_patience = stage.plateau_patience;
+  c.min_lr = stage.min_lr;
+  c.seed = options.seed;
+  c.checkpoint = checkpoint;
+  c.stop_after_steps = stop_after_steps;
+  c.label = label;
+  return c;
+}
+
+int64_t count(const std::vector<std::pair<std::string, torch::Tensor>>& params) {
+  int64_t n = 0;
+  for (const auto& [_, p] : params) n += p.numel();
+  return n;
+}
+}  // namespace
+
+nlohmann::json StageSummary::to_json() const {
+  if (!ran) return nullptr;
+  const auto& p = result.progress;
+  return {{"steps", p.step},
+          {"tokens", p.tokens},
+          {"seconds", p.seconds},
+          {"tokens_per_second", p.seconds > 0 ? p.tokens / p.seconds : 0.0},
+          {"best_step", p.best_step},
+          {"best_val_loss", p.best_val},
+          {"last_train_loss", p.last_train_loss},
+          {"final_lr", p.lr},
+          {"trainable_parameters", result.trainable_parameters}};
+}
+
+nlohmann::json LinearizeSummary::to_json() const {
+  return {{"attention_transfer", transfer.to_json()},
+          {"lora", finetune.to_json()},
+          {"base_parameters", base_parameters},
+          {"new_parameters", new_parameters},
+          {"new_parameter_fraction", base_parameters ? double(new_parameters) / base_parameters : 0.0}};
+}
+
+LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
+                           const LinearizeOptions& options, train::ProcessGroup& group,
+                           const std::filesystem::path& work_dir, LinearizedAttentions& attentions,
+                           int64_t stop_after_steps) {
+  SUBQ_CHECK(data.train.seq_len() <= base.config().max_seq_len || base.config().max_seq_len == 0,
+             "chunks of {} tokens exceed the model's context {}", data.train.seq_len(), base.config().max_seq_len);
+  auto& model = *base.model;
+  std::filesystem::create_directories(work_dir);
+  LinearizeSummary summary;
+  summary.base_parameters = model.parameter_count();
+  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  model.eval();
+  attentions = LinearizedAttentions(base.config(), options.attention);
+  const auto num_val = data.val.size();
+
+  if (options.attention_transfer) {
+    auto config = trainer_config(options.transfer, options, work_dir / "stage1_checkpoint.safetensors",
+                                 "attention transfer", stop_after_steps);
+    auto loss = [&](const std::vector<int64_t>& idx, bool validation) {
+      const auto batch = (validation ? data.val : data.train).gather(idx);
+      return attention_transfer_loss(model, *attentions, batch.input_ids);
+    };
+    summary.transfer.ran = true;
+    summary.transfer.result = train::ResumableTrainer(*attentions, config, group).run(data.train.size(), num_val, loss);
+    if (!summary.transfer.result.finished) return summary;
+  }
+  attentions->install(model);
+  summary.new_parameters = count(train::trainable_parameters(*attentions));
+
+  if (options.lora_stage) {
+    prepare_lora_stage(model, options.lora);
+    auto config = trainer_config(options.finetune, options, work_dir / "stage2_checkpoint.safetensors", "LoRA",
+                                 stop_after_steps);
+    auto loss = [&](const std::vector<int64_t>& idx, bool validation) {
+      return next_token_loss(model, (validation ? data.val : data.train).gather(idx));
+    };
+    summary.finetune.ran = true;
+    summary.finetune.result = train::ResumableTrainer(model, config, group).run(data.train.size(), num_val, loss);
+    summary.new_parameters += summary.finetune.result.trainable_parameters;
+    if (!summary.finetune.result.finished) return summary;
+  }
+  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  model.eval();
+  summary.finished = true;
+  return summary;
+}
+
+}  // namespace subq::transforms

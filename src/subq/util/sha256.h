@@ -1,0 +1,14 @@
+// SHA-256 of a file (FIPS 180-4), so a derived artifact can name exactly which base
+// checkpoint it was trained from and refuse to load on a different one.
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace subq {
+
+// Lower-case hex digest of the file's bytes; throws subq::Error naming an unreadable file.
+std::string sha256_file(const std::filesystem::path& path);
+// Digest of a string (tests).
+std::string sha256_string(const std::string& data);
+
+}  // namespace subq
