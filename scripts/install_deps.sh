@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libcairo2-dev           # PNG/SVG figures
   libsentencepiece-dev    # reference SentencePiece for tokenizer equivalence tests
   libgloo-dev             # headers for c10d ProcessGroupGloo (data-parallel training)
+  zlib1g-dev bzip2        # gzip bio tables; bz2 HellaSwag file
   libgtest-dev libbenchmark-dev
   python3-torch python3-numpy   # side-by-side PyTorch reference runs (/usr/bin/python3)
   python3-pip python3-venv
