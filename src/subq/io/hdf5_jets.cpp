@@ -137,6 +137,7 @@ std::string read_string_attribute(hid_t object, const char* name, const std::fil
     char* value = nullptr;
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // h5py writes UTF-8 strings
     SUBQ_CHECK(H5Aread(attr.get(), mem.get(), &value) >= 0, "{}: cannot read attribute '{}'",
                path.string(), name);
     std::string out = value ? value : "";
