@@ -4,6 +4,8 @@
 // q/k/v/o projections with GQA and a residual, then an LM head.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "subq/nn/attention_hybrid.h"
 
 namespace subq::nn {

@@ -1,6 +1,7 @@
 // The one place that maps an AttentionConfig's kind to a class. Other kinds ("hybrid",
 // "linear") are added here as cases.
 #include "subq/nn/attention.h"
+#include "subq/nn/attention_hybrid.h"
 #include "subq/nn/attention_softmax.h"
 #include "subq/util/error.h"
 
@@ -9,7 +10,10 @@ namespace subq::nn {
 std::shared_ptr<AttentionKind> make_attention(const AttentionConfig& config,
                                               const AttentionShape& shape) {
   if (config.kind == "softmax") return std::make_shared<SoftmaxAttention>(shape);
-  fail("unknown attention kind '{}' (known: softmax)", config.kind);
+  // "linear" is the hybrid module with no window and no gate.
+  if (config.kind == "hybrid" || config.kind == "linear")
+    return std::make_shared<HybridAttention>(shape, config);
+  fail("unknown attention kind '{}' (known: softmax, hybrid, linear)", config.kind);
 }
 
 }  // namespace subq::nn
