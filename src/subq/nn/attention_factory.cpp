@@ -10,7 +10,9 @@ namespace subq::nn {
 std::shared_ptr<AttentionKind> make_attention(const AttentionConfig& config,
                                               const AttentionShape& shape) {
   if (config.kind == "softmax") return std::make_shared<SoftmaxAttention>(shape);
-  if (config.kind == "hybrid" || config.kind == "linear") return std::make_shared<HybridAttention>(shape, config);
+  // "linear" is the hybrid module with no window and no gate.
+  if (config.kind == "hybrid" || config.kind == "linear")
+    return std::make_shared<HybridAttention>(shape, config);
   fail("unknown attention kind '{}' (known: softmax, hybrid, linear)", config.kind);
 }
 
