@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "subq/models/llama/llama_loader.h"
+#include "subq/util/error.h"
 #include "subq/util/runtime.h"
 #include "subq/util/timer.h"
 

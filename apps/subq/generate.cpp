@@ -48,7 +48,7 @@ subq::cli::Action setup_generate(CLI::App& app) {
     const auto result = subq::models::generate(*loaded.model, prompt, opt->gen, &tok, [&](int32_t id) {
       std::cout << tok.token_text(id) << std::flush;
     });
-    std::cout << "\n";
+    std::cout << std::endl;  // flush before the stderr summary so the two do not interleave
     fmt::print(stderr, "prompt {} tokens in {:.3f} s ({:.1f} tok/s); generated {} tokens, {:.1f} tok/s\n",
                result.prompt_tokens, result.prefill_seconds,
                result.prompt_tokens / std::max(result.prefill_seconds, 1e-9), result.tokens.size(),

@@ -24,7 +24,7 @@ namespace subq::eval {
 struct PerplexityOptions {
   int64_t ctx = 512;        // tokens per document/window, BOS included
   int64_t max_docs = 0;     // 0 = all documents/windows
-  int64_t batch = 8;        // windows scored together (right-padded)
+  int64_t batch = 2;        // windows scored together (right-padded; more costs memory)
   bool show_progress = true;
 };
 
