@@ -3,14 +3,14 @@
 # MLCPP 5-fold, Cas13 held-out positions. Resumable: a run whose metrics.json exists is skipped.
 # Runs one training at a time (the machine is shared); each run is capped by wall time.
 #   scripts/bio_experiments.sh [OUT_DIR]      then      scripts/bio_experiments.sh --summary OUT_DIR
-# Environment: SUBQ (binary), SHARED (data root), SEEDS ("0 1 2"), THREADS (2),
+# Environment: SUBQ (binary), SHARED (data root), SEEDS ("0 1 2"), THREADS (1; more threads stall badly on a loaded machine),
 #              MAX_SECONDS (per-run training wall-time cap, default 60), BATCH (64), GB1_WINDOW.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SUBQ="${SUBQ:-$ROOT/build/bin/subq}"
 SHARED="${SHARED:-$ROOT/../shared}"
 SEEDS="${SEEDS:-0 1 2}"
-THREADS="${THREADS:-2}"
+THREADS="${THREADS:-1}"
 MAX_SECONDS="${MAX_SECONDS:-60}"
 BATCH="${BATCH:-64}"
 MODELS="lyra cnn transformer"

@@ -61,17 +61,40 @@ void portable_shuffle(std::vector<int64_t>& v, uint64_t seed) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
 }
 
+BioDataset empty_dataset(const BioDataSpec& spec, const std::string& format, Alphabet fallback) {
+  BioDataset dataset;
+  dataset.source = spec.path;
+  dataset.format = format;
+  dataset.alphabet = resolve_alphabet(spec, fallback);
+  return dataset;
+}
+
+// The target column of a table: required for training/eval, optional (empty cells allowed)
+// for prediction.
+class TargetColumn {
+ public:
+  TargetColumn(const TextTable& table, const std::string& name, bool required)
+      : name_(name), required_(required), present_(table.has_column(name)) {
+    if (required) table.column(name);  // throws naming the columns the table has
+    if (present_) index_ = table.column(name);
+  }
+  void read_into(const std::vector<std::string>& row, BioExample& ex) const {
+    if (present_ && (required_ || !row[index_].empty())) ex.target = parse_number(row[index_], ex.origin, name_);
+  }
+
+ private:
+  std::string name_;
+  bool required_, present_;
+  size_t index_ = 0;
+};
+
 }  // namespace
 
 BioDataset read_sequence_table(const BioDataSpec& spec) {
   const auto table = read_text_table(spec.path);
-  BioDataset dataset;
-  dataset.source = spec.path;
-  dataset.format = "table";
-  dataset.alphabet = resolve_alphabet(spec, Alphabet::Protein);
+  BioDataset dataset = empty_dataset(spec, "table", Alphabet::Protein);
   const size_t seq_col = table.column(spec.sequence_column);
-  const bool has_target = table.has_column(spec.target_column);
-  if (spec.require_targets) table.column(spec.target_column);  // throws naming the columns
+  const TargetColumn target(table, spec.target_column, spec.require_targets);
   const bool has_split = table.has_column(spec.split_column);
   const bool has_validation = table.has_column(spec.validation_column);
   for (size_t r = 0; r < table.rows.size(); ++r) {
@@ -79,8 +102,7 @@ BioDataset read_sequence_table(const BioDataSpec& spec) {
     BioExample ex;
     ex.origin = table.origin(r);
     ex.sequence = row[seq_col];
-    if (has_target && (spec.require_targets || !row[table.column(spec.target_column)].empty()))
-      ex.target = parse_number(row[table.column(spec.target_column)], ex.origin, "target");
+    target.read_into(row, ex);
     if (has_split) {
       const std::string& set = row[table.column(spec.split_column)];
       SUBQ_CHECK(set == "train" || set == "test" || set == "validation",
@@ -98,10 +120,7 @@ BioDataset read_sequence_table(const BioDataSpec& spec) {
 }
 
 BioDataset read_fasta_with_labels(const BioDataSpec& spec) {
-  BioDataset dataset;
-  dataset.source = spec.path;
-  dataset.format = "fasta";
-  dataset.alphabet = resolve_alphabet(spec, Alphabet::Protein);
+  BioDataset dataset = empty_dataset(spec, "fasta", Alphabet::Protein);
   const auto lines = read_text_lines(spec.path);
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
@@ -169,15 +188,11 @@ BioDataset read_fasta_with_labels(const BioDataSpec& spec) {
 
 BioDataset read_cas13_adapt(const BioDataSpec& spec) {
   const auto table = read_text_table(spec.path);
-  BioDataset dataset;
-  dataset.source = spec.path;
-  dataset.format = "cas13";
-  dataset.alphabet = resolve_alphabet(spec, Alphabet::Nucleotide);
+  BioDataset dataset = empty_dataset(spec, "cas13", Alphabet::Nucleotide);
   const size_t guide_col = table.column("guide_seq"), at_col = table.column("target_at_guide"),
                before_col = table.column("target_before"), after_col = table.column("target_after"),
                pos_col = table.column("guide_pos_nt"), type_col = table.column("type");
-  const bool has_target = table.has_column("out_logk_measurement");
-  if (spec.require_targets) table.column("out_logk_measurement");
+  const TargetColumn target(table, "out_logk_measurement", spec.require_targets);
   std::vector<int64_t> positions;
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
@@ -191,9 +206,7 @@ BioDataset read_cas13_adapt(const BioDataSpec& spec) {
     ex.sequence = row[before_col] + row[at_col] + row[after_col];
     ex.guide = row[guide_col];
     ex.guide_offset = static_cast<int64_t>(row[before_col].size());
-    if (has_target && (spec.require_targets || !row[table.column("out_logk_measurement")].empty()))
-      ex.target = parse_number(row[table.column("out_logk_measurement")], ex.origin,
-                               "out_logk_measurement");
+    target.read_into(row, ex);
     positions.push_back(static_cast<int64_t>(
         parse_number(row[pos_col], ex.origin, "guide_pos_nt")));
     dataset.examples.push_back(std::move(ex));
