@@ -180,11 +180,11 @@ SUBQ_COMMAND("linearize", "Linearize a model's attention (LoLCATs: attention tra
   app.add_option("--transfer-steps", lin.transfer.steps, "stage 1 steps")->capture_default_str();
   app.add_option("--lora-steps", lin.finetune.steps, "stage 2 steps")->capture_default_str();
   app.add_option("--batch", lin.transfer.batch, "global batch (chunks) for both stages")->capture_default_str()
-      ->each([opt](const std::string&) { opt->lin.finetune.batch = opt->lin.transfer.batch; });
+      ->each([opt](const std::string& v) { opt->lin.finetune.batch = std::stoll(v); });
   app.add_option("--micro-batch", lin.transfer.micro_batch, "chunks per forward/backward (memory)")
-      ->each([opt](const std::string&) { opt->lin.finetune.micro_batch = opt->lin.transfer.micro_batch; });
+      ->each([opt](const std::string& v) { opt->lin.finetune.micro_batch = std::stoll(v); });
   app.add_option("--eval-every", lin.transfer.eval_every, "validate every N steps")->capture_default_str()
-      ->each([opt](const std::string&) { opt->lin.finetune.eval_every = opt->lin.transfer.eval_every; });
+      ->each([opt](const std::string& v) { opt->lin.finetune.eval_every = std::stoll(v); });
   app.add_option("--transfer-lr", lin.transfer.lr, "stage 1 AdamW learning rate")->capture_default_str();
   app.add_option("--lora-lr", lin.finetune.lr, "stage 2 AdamW learning rate")->capture_default_str();
   app.add_option("--lora-rank", lin.lora.rank, "LoRA rank")->capture_default_str();

@@ -27,6 +27,7 @@ class ByteTokenizer : public tokenize::Tokenizer {
   }
   std::string token_text(int32_t id) const override { return decode({id}); }
   int32_t vocab_size() const override { return 259; }
+  int32_t find_token(const std::string&) const override { return -1; }
 };
 
 TEST(TextData, EndOfTextSplitsAndTrims) {

@@ -66,6 +66,7 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
   summary.base_parameters = model.parameter_count();
   for (auto& p : model.parameters()) p.set_requires_grad(false);
   model.eval();
+  torch::manual_seed(options.seed);  // same new-attention initialisation in every process
   attentions = LinearizedAttentions(base.config(), options.attention);
   const auto num_val = data.val.size();
 
@@ -84,6 +85,10 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
   summary.new_parameters = count(train::trainable_parameters(*attentions));
 
   if (options.lora_stage) {
+    // The adapters' random initialisation must not depend on what ran before in this
+    // process (a resumed stage 1, process-group set-up), or resumed and parallel runs
+    // would start stage 2 from different adapters.
+    torch::manual_seed(options.seed + 1);
     prepare_lora_stage(model, options.lora);
     auto config = trainer_config(options.finetune, options, work_dir / "stage2_checkpoint.safetensors", "LoRA",
                                  stop_after_steps);
