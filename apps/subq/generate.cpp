@@ -4,6 +4,7 @@
 #include "command.h"
 #include "subq/models/llama/generation.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/transforms/compress/compressed_llama.h"
 #include "subq/util/runtime.h"
 
 namespace {
@@ -36,7 +37,7 @@ subq::cli::Action setup_generate(CLI::App& app) {
     opt->common.apply();
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
-    auto loaded = subq::models::load_llama(opt->model, load);
+    auto loaded = subq::compress::load_llama_or_compressed(opt->model, load);  // model file or `subq compress` dir
     loaded.model->to(subq::parse_device(opt->common.device));
     const auto& tok = *loaded.tokenizer;
     const auto text = opt->chat ? subq::models::chat_prompt(tok, opt->prompt) : opt->prompt;

@@ -4,6 +4,7 @@
 #include "command.h"
 #include "subq/eval/perplexity.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/transforms/compress/compressed_llama.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
@@ -35,7 +36,7 @@ subq::cli::Action setup_perplexity(CLI::App& app) {
     if (opt->json) subq::Progress::set_quiet(true);
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
-    auto loaded = subq::models::load_llama(opt->model, load);
+    auto loaded = subq::compress::load_llama_or_compressed(opt->model, load);  // model file or `subq compress` dir
     loaded.model->to(subq::parse_device(opt->common.device));
     std::string protocol;
     const auto windows = subq::eval::perplexity_windows(subq::read_file(opt->text), *loaded.tokenizer,
