@@ -10,7 +10,7 @@ SHARED=${SUBQ_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
 SUBQ=${SUBQ:-build/bin/subq}
 BENCH=${BENCH:-build/bench/compress_bench}
 TRAIN=${TRAIN:-$SHARED/data/text/tinystories_val_first1000_eot.txt}
-TARGETS=${TARGETS:-"0.3 0.5"}
+TARGETS=${TARGETS:-"0.5 0.3"}
 METHODS=${METHODS:-"svd asvd softrank"}
 TOKENS=${TOKENS:-8192}          # softrank training tokens
 CALIB=${CALIB:-4096}            # calibration tokens (asvd, whitened basis)
@@ -21,17 +21,16 @@ TASKS=${TASKS:-"piqa:piqa_test.json winogrande:winogrande_test.json"}
 SOFTRANK_ARGS=${SOFTRANK_ARGS:---basis whitened}
 mkdir -p "$OUT"
 
-evaluate() {  # evaluate NAME MODEL_OR_DIR
-  local name=$1 model=$2
-  "$SUBQ" eval --model "$model" --task perplexity --data "$SHARED/data/text/wiki.test.raw" \
-      --ctx "$PPL_CTX" --limit "$PPL_WINDOWS" --json > "$OUT/$name.wikitext.json"
-  for spec in $TASKS; do
-    "$SUBQ" eval --model "$model" --task "${spec%%:*}" --data "$SHARED/data/eval/${spec#*:}" \
-        --limit "$LIMIT" --json > "$OUT/$name.${spec%%:*}.json"
-  done
+run_eval() {  # run_eval NAME MODEL_OR_DIR TASK FILE [extra args]: once, JSON to OUT/NAME.TASK.json
+  local name=$1 model=$2 task=$3 file=$4; shift 4
+  [ -f "$OUT/$name.$task.json" ] && return 0
+  "$SUBQ" eval --model "$model" --task "$task" --data "$file" --json "$@" > "$OUT/$name.$task.json.tmp"
+  mv "$OUT/$name.$task.json.tmp" "$OUT/$name.$task.json"
 }
 
-[ -f "$OUT/original.wikitext.json" ] || evaluate original "$MODEL"
+# Phase 1: every model compressed and its WikiText-2 perplexity (the most telling number);
+# phase 2: zero-shot tasks; phase 3: speed. Ordered so a cut-short run still reports phase 1.
+MODELS=("original:$MODEL")
 for target in $TARGETS; do
   for method in $METHODS; do
     dir="$OUT/${method}_${target}"
@@ -41,12 +40,23 @@ for target in $TARGETS; do
       # shellcheck disable=SC2086
       "$SUBQ" compress --model "$MODEL" --target "$target" --data "$TRAIN" --out "$dir" \
           --method "$method" --budget-tokens "$TOKENS" --calib-tokens "$CALIB" --seq "$SEQ" \
-          --batch "$BATCH" $extra > "$dir.compress.log" 2>&1
+          --batch "$BATCH" --json $extra > "$dir.compress.json" 2> "$dir.compress.log"
     fi
-    [ -f "$OUT/${method}_${target}.wikitext.json" ] || evaluate "${method}_${target}" "$dir"
+    MODELS+=("${method}_${target}:$dir")
+  done
+done
+for entry in "${MODELS[@]}"; do
+  run_eval "${entry%%:*}" "${entry#*:}" perplexity "$SHARED/data/text/wiki.test.raw" \
+      --ctx "$PPL_CTX" --limit "$PPL_WINDOWS"
+done
+for spec in $TASKS; do
+  for entry in "${MODELS[@]}"; do
+    run_eval "${entry%%:*}" "${entry#*:}" "${spec%%:*}" "$SHARED/data/eval/${spec#*:}" --limit "$LIMIT"
   done
 done
 for target in $TARGETS; do
-  [ -x "$BENCH" ] && "$BENCH" "$OUT/softrank_${target}" 128 32 3 > "$OUT/speed_softrank_${target}.txt" 2>&1 || true
+  for method in $METHODS; do
+    [ -x "$BENCH" ] && "$BENCH" "$OUT/${method}_${target}" 128 16 3 > "$OUT/speed_${method}_${target}.txt" 2>&1 || true
+  done
 done
 echo "done: $OUT"

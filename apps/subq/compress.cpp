@@ -3,7 +3,6 @@
 // (svd, asvd); writes a compressed checkpoint directory that every model command loads.
 // Built only once the Llama model (branch `llama`) is in the tree: until then this file
 // compiles to nothing, so the compress branch builds on its own.
-#if __has_include("subq/models/llama/llama_loader.h")
 #include <iostream>
 
 #include "command.h"
@@ -233,4 +232,3 @@ SUBQ_COMMAND("compress", "Low-rank compression of a model's linears to a paramet
                app.add_flag("--json", opt->json, "print JSON");
                return [opt]() { return run(*opt); };
              });
-#endif  // has llama_loader.h

@@ -3,7 +3,6 @@
 // eval/lm_tasks.h) or perplexity on a text file (protocol of eval/perplexity.h).
 // Built only once the Llama model (branch `llama`) is in the tree: until then this file
 // compiles to nothing, so the compress branch builds on its own.
-#if __has_include("subq/models/llama/llama_loader.h")
 #include <iostream>
 
 #include "command.h"
@@ -108,4 +107,3 @@ SUBQ_COMMAND("eval", "Zero-shot LM evaluation (lambada, hellaswag, piqa, arc_eas
                app.add_flag("--json", opt->json, "print JSON");
                return [opt]() { return run(*opt); };
              });
-#endif  // has llama_loader.h

@@ -4,6 +4,7 @@
 #include "command.h"
 #include "subq/models/llama/generation.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/transforms/compress/compressed_llama.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/runtime.h"
 
@@ -38,7 +39,7 @@ subq::cli::Action setup_generate(CLI::App& app) {
     opt->common.apply();
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
-    auto loaded = subq::models::load_llama(opt->model, load);
+    auto loaded = subq::compress::load_llama_or_compressed(opt->model, load);  // model file or `subq compress` dir
     if (!opt->linear.empty()) subq::transforms::apply_linearized(opt->linear, loaded);
     loaded.model->to(subq::parse_device(opt->common.device));
     const auto& tok = *loaded.tokenizer;

@@ -1,7 +1,6 @@
 // The loader hook for compressed Llama checkpoints (see compressed_llama.h).
 // Built only once the Llama model (branch `llama`) is in the tree: until then this file
 // compiles to nothing, so the compress branch builds on its own.
-#if __has_include("subq/models/llama/llama_loader.h")
 #include "subq/transforms/compress/compressed_llama.h"
 
 #include "subq/util/error.h"
@@ -25,4 +24,3 @@ models::LoadedLlama load_llama_or_compressed(const std::filesystem::path& path,
 }
 
 }  // namespace subq::compress
-#endif  // has llama_loader.h

@@ -1,9 +1,6 @@
 // The loader hook for compressed Llama checkpoints: `subq generate/perplexity/eval/compress`
 // accept either a model file or a directory written by `subq compress`; the latter loads its
 // base model (named in the manifest) and swaps in the stored low-rank layers.
-// Built only once the Llama model (branch `llama`) is in the tree: until then this file
-// compiles to nothing, so the compress branch builds on its own.
-#if __has_include("subq/models/llama/llama_loader.h")
 #pragma once
 #include <filesystem>
 
@@ -19,4 +16,3 @@ models::LoadedLlama load_llama_or_compressed(const std::filesystem::path& path,
                                              CompressedManifest* manifest = nullptr);
 
 }  // namespace subq::compress
-#endif  // has llama_loader.h
