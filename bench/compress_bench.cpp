@@ -2,8 +2,6 @@
 // the same run on the same prompt (random tokens; speed does not depend on their values).
 //   compress_bench <compressed dir> [prompt tokens=256] [decode tokens=64] [repeats=3]
 // Prints tokens/s of both models and the speed-up ratios (median over repeats).
-// Built only once the Llama model (branch `llama`) is in the tree: until then this file
-// compiles to nothing, so the compress branch builds on its own.
 #include <algorithm>
 #include <iostream>
 

@@ -1,8 +1,6 @@
 // subq compress: low-rank compression of a Llama model's linears to a parameter budget, by
 // learned soft thresholds on singular values (softrank) or by the uniform-rank baselines
 // (svd, asvd); writes a compressed checkpoint directory that every model command loads.
-// Built only once the Llama model (branch `llama`) is in the tree: until then this file
-// compiles to nothing, so the compress branch builds on its own.
 #include <iostream>
 
 #include "command.h"

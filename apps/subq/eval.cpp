@@ -1,8 +1,6 @@
 // subq eval: zero-shot evaluation of a language model (or a compressed checkpoint) on
 // LAMBADA, HellaSwag, PIQA, ARC-Easy, WinoGrande (scored like lm-evaluation-harness, see
 // eval/lm_tasks.h) or perplexity on a text file (protocol of eval/perplexity.h).
-// Built only once the Llama model (branch `llama`) is in the tree: until then this file
-// compiles to nothing, so the compress branch builds on its own.
 #include <iostream>
 
 #include "command.h"

@@ -1,6 +1,4 @@
 // The loader hook for compressed Llama checkpoints (see compressed_llama.h).
-// Built only once the Llama model (branch `llama`) is in the tree: until then this file
-// compiles to nothing, so the compress branch builds on its own.
 #include "subq/transforms/compress/compressed_llama.h"
 
 #include "subq/util/error.h"
