@@ -2,6 +2,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include "support/test_config.h"  // SUBQ_TEST_DATA, SUBQ_DEFAULT_SHARED, SUBQ_BINARY
+
 #include <filesystem>
 #include <string>
 
