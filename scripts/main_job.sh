@@ -11,7 +11,7 @@ WORK="${SUBQ_MAIN_JOB_DIR:-build/main_job}"
 SUBQ=build/bin/subq
 mkdir -p "$WORK"
 $SUBQ info "$MODEL"
-$SUBQ linearize --model "$MODEL" --data self --self-docs 8 --seq-len 128 --batch 2 \
+$SUBQ linearize --model "$MODEL" --data self --self-docs 10 --val-fraction 0.2 --seq-len 128 --batch 2 \
   --transfer-steps 6 --lora-steps 6 --eval-every 3 --lora-lr 1e-3 --feature-dim 32 --out "$WORK/linear"
 TEXT="$SHARED/data/text/wiki.test.raw"
 [ -f "$TEXT" ] || TEXT="$WORK/linear/self_generated.txt"
