@@ -15,7 +15,9 @@ GenerationResult generate(LlamaModelImpl& model, const std::vector<int32_t>& pro
                           const GenerationOptions& options, const tokenize::Tokenizer* tokenizer,
                           const TokenCallback& on_token) {
   SUBQ_CHECK(!prompt.empty(), "generate: the prompt has no tokens");
-  c10::InferenceMode inference;
+  // NoGradGuard, not InferenceMode: tensors the model caches lazily while generating (RoPE
+  // tables) must stay usable by autograd when the same model is trained next (--data self).
+  torch::NoGradGuard no_grad;
   GenerationResult result;
   result.prompt_tokens = int64_t(prompt.size());
   Sampler sampler(options.sampler);
