@@ -1,3 +1,4 @@
+#include "subq/util/json_file.h"
 #include "subq/io/hf_checkpoint.h"
 
 #include <regex>
@@ -12,13 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json read_json(const fs::path& path) {
-  try {
-    return json::parse(read_file(path));
-  } catch (const json::exception& e) {
-    fail("{}: not valid JSON ({})", path.string(), e.what());
-  }
-}
+json read_json(const fs::path& path) { return read_json_file(path); }
 
 // Shard file -> tensor names it must hold, from model.safetensors.index.json.
 std::map<std::string, std::set<std::string>> read_index(const fs::path& index_path) {

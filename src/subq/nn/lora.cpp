@@ -1,3 +1,4 @@
+#include "subq/util/json_file.h"
 #include "subq/nn/lora.h"
 
 #include <cmath>
@@ -127,12 +128,7 @@ void save_peft_adapter(const std::filesystem::path& dir, const LinearWalker& wal
 
 LoraConfig read_peft_config(const std::filesystem::path& dir) {
   const auto path = dir / kPeftConfigFile;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not valid JSON ({})", path.string(), e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   SUBQ_CHECK(j.value("peft_type", "") == "LORA", "{}: peft_type is not LORA", path.string());
   LoraConfig c;
   c.rank = j.at("r").get<int64_t>();

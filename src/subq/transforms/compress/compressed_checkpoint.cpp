@@ -1,3 +1,4 @@
+#include "subq/util/json_file.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 
 #include <map>
@@ -62,12 +63,7 @@ void save_compressed_checkpoint(const std::filesystem::path& dir, const LinearSl
 
 CompressedManifest read_compressed_manifest(const std::filesystem::path& dir) {
   const auto path = dir / kManifest;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not valid JSON ({})", path.string(), e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   SUBQ_CHECK(j.is_object() && j.value("format", "") == kFormat,
              "{}: not a subq compressed checkpoint (format should be '{}')", path.string(), kFormat);
   CompressedManifest m;

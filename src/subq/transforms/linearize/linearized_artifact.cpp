@@ -1,3 +1,4 @@
+#include "subq/util/json_file.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 
 #include "subq/nn/lora.h"
@@ -32,12 +33,7 @@ nlohmann::json read_manifest(const std::filesystem::path& dir) {
   const auto path = dir / kManifestFile;
   SUBQ_CHECK(std::filesystem::exists(path), "{}: no {} (not a `subq linearize` output, or an unfinished one)",
              dir.string(), kManifestFile);
-  nlohmann::json m;
-  try {
-    m = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: invalid JSON ({})", path.string(), e.what());
-  }
+  const nlohmann::json m = read_json_file(path);
   SUBQ_CHECK(m.value("format", "") == kFormat, "{}: format is not {}", path.string(), kFormat);
   SUBQ_CHECK(m.value("version", 0) == kVersion, "{}: unsupported version {}", path.string(), m.value("version", 0));
   return m;
