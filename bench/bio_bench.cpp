@@ -38,6 +38,7 @@ torch::Tensor random_one_hot(int64_t batch, int64_t length, int64_t channels) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   int threads = 0;
   double max_gib = 4.0, max_seconds = 60.0;
   int64_t max_length = 65536;

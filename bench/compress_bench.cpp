@@ -40,6 +40,7 @@ Speed measure_once(models::LlamaModelImpl& model, const torch::Tensor& prompt, i
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   try {
     if (argc < 2) {
       std::cerr << "usage: compress_bench <compressed dir> [prompt=256] [decode=64] [repeats=3]\n";

@@ -92,6 +92,7 @@ void bench_tokenizer(const std::string& name, const tokenize::Tokenizer& tok, co
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   try {
     const char* env = std::getenv("SUBQ_DEFAULT_MODEL");
     const std::string model = argc > 1 ? argv[1] : env ? env : "/root/.cache/subq/SmolLM2-135M-Instruct-Q4_1.gguf";

@@ -273,6 +273,7 @@ void run_shape(const ModelShape& m, const Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   Options opt;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];

@@ -82,6 +82,7 @@ nlohmann::json python_reference(const std::string& model, const std::string& dat
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   std::string data_dir = (source_root() / "../shared/data/jets/top_2000").string();
   int threads = 2, batch_size = 256, iters = 2;
   bool python = true;

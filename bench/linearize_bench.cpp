@@ -35,6 +35,7 @@ DecodeTiming time_decode(subq::models::LlamaModelImpl& model, int64_t context, i
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   CLI::App app{"decode speed: base vs linearized"};
   std::string model, linear;
   int64_t context = 2048, decode = 64;

@@ -88,6 +88,7 @@ void bench_model(const std::filesystem::path& path, const std::vector<int64_t>& 
 }  // namespace
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   CLI::App app{"Llama prefill/decode speed vs this machine's sgemm"};
   std::vector<std::string> models;
   std::vector<int64_t> contexts = {128, 256, 512, 1024, 2048, 4096};

@@ -26,6 +26,7 @@ void CommonOptions::apply() const { configure_threads(threads); }
 }  // namespace subq::cli
 
 int main(int argc, char** argv) {
+  subq::use_passive_openmp_wait(argv);
   CLI::App app{"subq: subquadratic and small attention models (LoLCATs, jets, Lyra, soft-rank)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "subq 0.1.0");

@@ -1,11 +1,19 @@
 #include "subq/util/runtime.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <thread>
 
 #include "subq/util/error.h"
 
 namespace subq {
+
+void use_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then run on with spinning threads
+}
 
 int configure_threads(int threads) {
   if (threads <= 0) {

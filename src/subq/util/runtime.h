@@ -10,6 +10,14 @@ namespace subq {
 // else the number of cores. Returns the count in force.
 int configure_threads(int threads = 0);
 
+// LibTorch's OpenMP threads spin-wait after each parallel region, and the OpenBLAS they call
+// runs its own pthreads: on few cores the spinners starve the BLAS threads. Measured with
+// llama_bench on SmolLM2-135M, 2 cores: prefill 110-128 -> 423-500 tok/s and decode
+// 3.3 -> 17-18 tok/s with passive waiting. libgomp reads OMP_WAIT_POLICY only when it loads,
+// so this sets it and re-executes the program (once; a value the user set is kept).
+// Call first thing in main().
+void use_passive_openmp_wait(char** argv);
+
 // "cpu", "cuda", "cuda:1" or "auto" (CUDA when available) -> a torch device, with a clear
 // error when CUDA is requested but this LibTorch has none.
 torch::Device parse_device(const std::string& name);
