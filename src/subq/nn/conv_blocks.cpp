@@ -1,5 +1,6 @@
 #include "subq/nn/conv_blocks.h"
 
+#include "subq/nn/gelu.h"
 #include "subq/util/error.h"
 
 namespace subq::nn {
@@ -14,7 +15,7 @@ ResidualConvBlockImpl::ResidualConvBlockImpl(int64_t channels, int64_t kernel_si
 
 torch::Tensor ResidualConvBlockImpl::forward(const torch::Tensor& x) {
   auto h = conv(norm(x).transpose(1, 2)).transpose(1, 2);
-  return x + dropout(torch::gelu(h));
+  return x + dropout(layout_safe_gelu(h));
 }
 
 }  // namespace subq::nn

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "subq/nn/gelu.h"
 #include "subq/util/error.h"
 
 namespace subq::nn {
@@ -71,7 +72,7 @@ torch::Tensor S4DImpl::forward(const torch::Tensor& x, ConvPath path) {
   const auto K = kernel(L);
   auto y = path == ConvPath::Fft ? causal_conv_fft(z, K) : causal_conv_direct(z, K);
   y = y + D.unsqueeze(-1) * z;
-  y = torch::gelu(y).transpose(1, 2);  // (B, L, H)
+  y = layout_safe_gelu(y).transpose(1, 2);  // (B, L, H)
   return torch::glu(output_linear->forward(y), /*dim=*/-1);
 }
 

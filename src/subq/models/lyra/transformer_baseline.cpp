@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "subq/nn/gelu.h"
 #include "subq/util/compat.h"
 #include "subq/util/error.h"
 
@@ -54,7 +55,7 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   if (key_mask.defined()) mask = key_mask;
   auto attn = compat::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask, /*causal=*/false);
   auto h = x + dropout(out_proj->forward(attn.transpose(1, 2).reshape({B, L, d})));
-  return h + dropout(ffn_down->forward(torch::gelu(ffn_up->forward(ffn_norm(h)))));
+  return h + dropout(ffn_down->forward(nn::layout_safe_gelu(ffn_up->forward(ffn_norm(h)))));
 }
 
 void EncoderLayerImpl::for_each_linear(const nn::LinearVisitor& visit, const std::string& prefix) {

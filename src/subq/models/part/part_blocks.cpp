@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "subq/data/jet_features.h"
+#include "subq/nn/gelu.h"
 
 namespace subq::models::part {
 
@@ -14,7 +15,7 @@ ParticleEmbeddingImpl::ParticleEmbeddingImpl(int64_t input_dim, const std::vecto
   for (int64_t dim : dims) {
     layers->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({in})));
     layers->push_back(torch::nn::Linear(in, dim));
-    layers->push_back(torch::nn::GELU());
+    layers->push_back(nn::Gelu());
     in = dim;
   }
   register_module("embed", layers);
@@ -33,7 +34,7 @@ PairEmbeddingImpl::PairEmbeddingImpl(int64_t input_dim, const std::vector<int64_
   for (int64_t dim : dims) {
     layers->push_back(torch::nn::Linear(in, dim));  // weaver's Conv1d(in, dim, 1)
     layers->push_back(torch::nn::BatchNorm1d(dim));
-    layers->push_back(torch::nn::GELU());
+    layers->push_back(nn::Gelu());
     in = dim;
   }
   register_module("embed", layers);
@@ -105,7 +106,7 @@ torch::Tensor AttentionBlockImpl::attend(const torch::Tensor& query_input,
 
 torch::Tensor AttentionBlockImpl::finish(torch::Tensor attended, const torch::Tensor& residual) {
   auto x = F::dropout(post_attn_norm(attended), F::DropoutFuncOptions().p(options_.dropout).training(is_training())) + residual;
-  auto y = torch::gelu(fc1->forward(pre_fc_norm(x)));
+  auto y = nn::layout_safe_gelu(fc1->forward(pre_fc_norm(x)));
   y = F::dropout(y, F::DropoutFuncOptions().p(options_.activation_dropout).training(is_training()));
   y = fc2->forward(post_fc_norm(y));
   y = F::dropout(y, F::DropoutFuncOptions().p(options_.dropout).training(is_training()));
