@@ -4,7 +4,8 @@
 # Runs one training at a time (the machine is shared); each run is capped by wall time.
 #   scripts/bio_experiments.sh [OUT_DIR]      then      scripts/bio_experiments.sh --summary OUT_DIR
 # Environment: SUBQ (binary), SHARED (data root), SEEDS ("0 1 2"), THREADS (1; more threads stall badly on a loaded machine),
-#              MAX_SECONDS (per-run training wall-time cap, default 60), BATCH (64), GB1_WINDOW.
+#              MAX_SECONDS (per-run training wall-time cap, default 60), BATCH (64), GB1_WINDOW,
+#              MODELS (GB1 models, default "lyra cnn transformer"), GB1_ONLY (1: only GB1, all seeds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SUBQ="${SUBQ:-$ROOT/build/bin/subq}"
@@ -13,7 +14,7 @@ SEEDS="${SEEDS:-0 1 2}"
 THREADS="${THREADS:-1}"
 MAX_SECONDS="${MAX_SECONDS:-60}"
 BATCH="${BATCH:-64}"
-MODELS="lyra cnn transformer"
+MODELS="${MODELS:-lyra cnn transformer}"
 GB1_SPLITS="one_vs_rest two_vs_rest three_vs_rest low_vs_high sampled"
 # GB1 varies only at 0-based positions 38, 39, 40, 53 of its 265 residues; the window keeps
 # them with 14 residues of context on each side (44 residues) at a sixth of the cost.
@@ -104,6 +105,10 @@ cas13() {  # cas13 SEED MODELS
 # Order = priority, so a run cut short by time still yields the most useful table:
 # every GB1 split/model once, Lyra on MLCPP and Cas13, the remaining seeds, then baselines.
 first_seed="${SEEDS%% *}"
+if [[ -n "${GB1_ONLY:-}" ]]; then  # GB1_ONLY=1: every seed of GB1 for $MODELS, nothing else
+  for seed in $SEEDS; do gb1_seed "$seed"; done
+  exit 0
+fi
 gb1_seed "$first_seed"
 mlcpp lyra
 cas13 "$first_seed" lyra
