@@ -9,6 +9,8 @@
 #include "subq/transforms/linearize/attention_transfer.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/transforms/linearize/lora_stage.h"
+#include "subq/transforms/linearize/merged_checkpoint.h"
+#include "subq/models/llama/generation.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
@@ -18,6 +20,12 @@ namespace {
 
 constexpr const char* kModel = "models/stories260K/stories260K.gguf";
 constexpr const char* kText = "data/text/tinystories_val_first1000_eot.txt";
+
+std::vector<nn::AttentionConfig> running_attention(models::LlamaModelImpl& model) {
+  std::vector<nn::AttentionConfig> out;
+  for (auto& layer : model.layers) out.push_back(layer->attn->kind->config());
+  return out;
+}
 
 class LinearizeTest : public ::testing::Test {
  protected:
@@ -77,6 +85,41 @@ TEST_F(LinearizeTest, SavedThenLoadedModelGivesBitIdenticalLogits) {
   // The linearized model differs from the base (the attention was really replaced).
   auto plain = models::load_llama(model_path);
   EXPECT_FALSE(torch::allclose(plain.model->forward(tokens), actual, 1e-4, 1e-4));
+}
+
+TEST_F(LinearizeTest, ExportedCheckpointRunsLikeBasePlusLinearizeOutput) {
+  SUBQ_REQUIRE_SHARED(model_path, kModel);
+  SUBQ_REQUIRE_SHARED(text, kText);
+  test::TempDir dir, out;
+  auto base = models::load_llama(model_path);
+  auto data = test::tiny_stories_chunks(text, *base.tokenizer, 64, "201-260", "1-10");
+  LinearizedAttentions attentions{nullptr};
+  auto summary = linearize(base, data, test::tiny_linearize_options(), single, dir.path(), attentions);
+  save_linearized(dir.path(), base, *attentions, summary.to_json());
+
+  auto reference = models::load_llama(model_path);
+  apply_linearized(dir.path(), reference);
+  auto to_export = models::load_llama(model_path);
+  apply_linearized(dir.path(), to_export);
+  export_merged_checkpoint(to_export, out.path(), {{"test", true}});
+  EXPECT_TRUE(std::filesystem::exists(out / "tokenizer.gguf"));
+  EXPECT_THROW(export_merged_checkpoint(to_export, out.path(), {}), Error);  // never overwrites
+
+  auto exported = models::load_llama(out.path());
+  EXPECT_EQ(exported.config().attention, running_attention(*reference.model));
+  auto tokens = data.val.slice(0, 2).input_ids;
+  torch::NoGradGuard g;
+  const auto want = reference.model->forward(tokens), got = exported.model->forward(tokens);
+  // LoRA merged into the weights changes only the rounding.
+  EXPECT_LT((want - got).abs().max().item<double>(), 1e-4);
+  const std::string prompt = "Once upon a time";
+  const auto ids = reference.tokenizer->encode(prompt, true, false);
+  EXPECT_EQ(exported.tokenizer->encode(prompt, true, false), ids);
+  models::GenerationOptions greedy;
+  greedy.max_tokens = 16;
+  greedy.sampler.greedy = true;
+  EXPECT_EQ(models::generate(*exported.model, ids, greedy, nullptr, {}).tokens,
+            models::generate(*reference.model, ids, greedy, nullptr, {}).tokens);
 }
 
 TEST_F(LinearizeTest, ResumeAfterInterruptionReproducesUninterruptedRun) {

@@ -1,5 +1,5 @@
-#include "subq/util/json_file.h"
 #include "subq/io/hf_checkpoint.h"
+#include "subq/util/json_file.h"
 
 #include <regex>
 #include <set>
@@ -77,25 +77,61 @@ HfCheckpoint load_hf_checkpoint(const fs::path& dir) {
   return ck;
 }
 
-std::string hf_to_gguf_name(const std::string& name) {
-  static const std::map<std::string, std::string> kTopLevel = {
+namespace {
+
+// HF name <-> GGUF name of every Llama tensor: top-level ones whole, per-layer ones by the
+// part between "model.layers.N." / "blk.N." and ".weight".
+const std::vector<std::pair<std::string, std::string>>& top_level_names() {
+  static const std::vector<std::pair<std::string, std::string>> names = {
       {"model.embed_tokens.weight", "token_embd.weight"},
       {"model.norm.weight", "output_norm.weight"},
       {"lm_head.weight", "output.weight"},
   };
-  static const std::map<std::string, std::string> kPerLayer = {
-      {"input_layernorm", "attn_norm"},  {"self_attn.q_proj", "attn_q"},
-      {"self_attn.k_proj", "attn_k"},    {"self_attn.v_proj", "attn_v"},
+  return names;
+}
+const std::vector<std::pair<std::string, std::string>>& per_layer_names() {
+  static const std::vector<std::pair<std::string, std::string>> names = {
+      {"input_layernorm", "attn_norm"},    {"self_attn.q_proj", "attn_q"},
+      {"self_attn.k_proj", "attn_k"},      {"self_attn.v_proj", "attn_v"},
       {"self_attn.o_proj", "attn_output"}, {"post_attention_layernorm", "ffn_norm"},
-      {"mlp.gate_proj", "ffn_gate"},     {"mlp.up_proj", "ffn_up"},
+      {"mlp.gate_proj", "ffn_gate"},       {"mlp.up_proj", "ffn_up"},
       {"mlp.down_proj", "ffn_down"},
   };
-  if (auto it = kTopLevel.find(name); it != kTopLevel.end()) return it->second;
-  static const std::regex layer(R"(model\.layers\.(\d+)\.(.+)\.(weight|bias))");
+  return names;
+}
+
+// Maps `name` from one naming to the other: `from_hf` picks the direction.
+std::string convert_name(const std::string& name, bool from_hf) {
+  for (const auto& [hf, gguf] : top_level_names())
+    if (name == (from_hf ? hf : gguf)) return from_hf ? gguf : hf;
+  static const std::regex hf_layer(R"(model\.layers\.(\d+)\.(.+)\.(weight|bias))");
+  static const std::regex gguf_layer(R"(blk\.(\d+)\.(.+)\.(weight|bias))");
   std::smatch m;
-  if (!std::regex_match(name, m, layer)) return "";
-  auto it = kPerLayer.find(m[2].str());
-  return it == kPerLayer.end() ? "" : "blk." + m[1].str() + "." + it->second + "." + m[3].str();
+  if (!std::regex_match(name, m, from_hf ? hf_layer : gguf_layer)) return "";
+  for (const auto& [hf, gguf] : per_layer_names())
+    if (m[2].str() == (from_hf ? hf : gguf))
+      return from_hf ? "blk." + m[1].str() + "." + gguf + "." + m[3].str()
+                     : "model.layers." + m[1].str() + "." + hf + "." + m[3].str();
+  return "";
+}
+
+}  // namespace
+
+std::string hf_to_gguf_name(const std::string& name) { return convert_name(name, true); }
+std::string gguf_to_hf_name(const std::string& name) { return convert_name(name, false); }
+
+TensorMap gguf_llama_to_hf(const TensorMap& gguf_tensors, int64_t n_heads, int64_t n_kv_heads) {
+  TensorMap out;
+  for (const auto& [name, tensor] : gguf_tensors) {
+    const std::string hf = gguf_to_hf_name(name);
+    SUBQ_CHECK(!hf.empty(), "no Hugging Face name for tensor '{}'", name);
+    const bool is_q = name.find(".attn_q.") != std::string::npos;
+    const bool is_k = name.find(".attn_k.") != std::string::npos;
+    out[hf] = is_q ? rope_rows_interleaved_to_hf(tensor, n_heads)
+              : is_k ? rope_rows_interleaved_to_hf(tensor, n_kv_heads)
+                     : tensor;
+  }
+  return out;
 }
 
 torch::Tensor rope_rows_hf_to_interleaved(const torch::Tensor& w, int64_t n_heads) {

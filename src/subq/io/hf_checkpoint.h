@@ -31,6 +31,13 @@ std::string hf_to_gguf_name(const std::string& hf_name);
 torch::Tensor rope_rows_hf_to_interleaved(const torch::Tensor& w, int64_t n_heads);
 torch::Tensor rope_rows_interleaved_to_hf(const torch::Tensor& w, int64_t n_heads);
 
+// The inverse of hf_to_gguf_name for the tensors of a Llama model ("" when unknown).
+std::string gguf_to_hf_name(const std::string& gguf_name);
+
+// Renames GGUF-named Llama tensors to HF names and converts q/k rows back to rotate-half
+// order; tensors without an HF name are an error (they would be lost silently).
+TensorMap gguf_llama_to_hf(const TensorMap& gguf_tensors, int64_t n_heads, int64_t n_kv_heads);
+
 // Renames every tensor with hf_to_gguf_name (dropping unmapped ones) and converts q/k rows
 // with the head counts from config (num_attention_heads, num_key_value_heads).
 TensorMap hf_llama_to_gguf(const TensorMap& hf_tensors, const nlohmann::json& config);

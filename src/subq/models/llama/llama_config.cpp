@@ -115,6 +115,17 @@ nlohmann::json LlamaConfig::to_json() const {
           {"attention", layers}};
 }
 
+nlohmann::json LlamaConfig::to_hf_json() const {
+  return {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"},
+          {"hidden_size", dim},           {"intermediate_size", hidden_dim},
+          {"num_hidden_layers", n_layers}, {"num_attention_heads", n_heads},
+          {"num_key_value_heads", n_kv_heads}, {"head_dim", head_dim},
+          {"vocab_size", vocab_size},     {"max_position_embeddings", max_seq_len},
+          {"rope_theta", rope_theta},     {"rms_norm_eps", norm_eps},
+          {"tie_word_embeddings", tied_output}, {"hidden_act", "silu"},
+          {"torch_dtype", "float32"}};
+}
+
 LlamaConfig LlamaConfig::from_json(const nlohmann::json& j) {
   LlamaConfig c;
   try {

@@ -42,6 +42,9 @@ struct LlamaConfig {
   static LlamaConfig from_hf_json(const nlohmann::json& config);
   static LlamaConfig from_json(const nlohmann::json& json);
   nlohmann::json to_json() const;
+  // The LlamaForCausalLM config.json keys (transformers reads them; attention kinds are not
+  // among them, see transforms/linearize/merged_checkpoint.h).
+  nlohmann::json to_hf_json() const;
 
   // Checks sizes are positive and consistent; `source` names the file in the message.
   void validate(const std::string& source) const;

@@ -1,6 +1,7 @@
 #include "subq/models/llama/llama_loader.h"
 
 #include <fstream>
+#include <set>
 
 #include "subq/io/gguf.h"
 #include "subq/io/hf_checkpoint.h"
@@ -44,6 +45,23 @@ void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const
     SUBQ_CHECK(torch::isfinite(tensor).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values",
                file, stored_name);
     param->copy_(tensor);
+  }
+}
+
+void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
+  std::set<std::string> standard;
+  for (const auto& names : llama_tensor_names(model.config())) standard.insert(names.second);
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.named_parameters(/*recurse=*/true)) {
+    if (standard.count(p.key())) continue;
+    const auto name = kExtraTensorPrefix + p.key();
+    const auto tensor = source(name);
+    SUBQ_CHECK(tensor.defined(), "{}: missing tensor '{}' (the config's attention kinds need it)", file, name);
+    SUBQ_CHECK(tensor.sizes() == p.value().sizes(), "{}: tensor '{}' has shape [{}], expected [{}]", file, name,
+               fmt::join(tensor.sizes(), ", "), fmt::join(p.value().sizes(), ", "));
+    SUBQ_CHECK(torch::isfinite(tensor).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values", file,
+               name);
+    p.value().copy_(tensor);
   }
 }
 
@@ -103,9 +121,18 @@ LoadedLlama load_llama2c_bin(const fs::path& path, const LlamaLoadOptions& optio
   return loaded;
 }
 
+// config.json of a `subq export` directory carries the full config (attention kinds included)
+// under "subq"; a plain Hugging Face one is read from the transformers keys.
+LlamaConfig hf_dir_config(const nlohmann::json& config, const fs::path& dir) {
+  if (!config.contains("subq")) return LlamaConfig::from_hf_json(config);
+  SUBQ_CHECK(config["subq"].contains("config"), "{}: the 'subq' entry has no 'config'",
+             (dir / "config.json").string());
+  return LlamaConfig::from_json(config["subq"]["config"]);
+}
+
 LoadedLlama load_hf_dir(const fs::path& dir, const LlamaLoadOptions& options) {
   const auto checkpoint = io::load_hf_checkpoint(dir);
-  auto config = LlamaConfig::from_hf_json(checkpoint.config);
+  auto config = hf_dir_config(checkpoint.config, dir);
   config.validate((dir / "config.json").string());
   // The reader reorders q/k rows into GGUF's interleaved layout, so the same RoPE applies.
   const auto tensors = io::hf_llama_to_gguf(checkpoint.tensors, checkpoint.config);
@@ -113,9 +140,16 @@ LoadedLlama load_hf_dir(const fs::path& dir, const LlamaLoadOptions& options) {
   loaded.format = "hf";
   loaded.model = LlamaModel(config);
   load_llama_weights(*loaded.model, from_map(tensors), dir.string());
+  load_extra_parameters(*loaded.model, from_map(checkpoint.tensors), dir.string());
   list_stored(tensors, loaded);
-  if (options.tokenizer.empty() && fs::exists(dir / "tokenizer.json"))
-    loaded.tokenizer = tokenize::load_tokenizer_file(dir / "tokenizer.json", config.vocab_size);
+  if (options.tokenizer.empty()) {
+    // tokenizer.gguf and tokenizer.bin are what `subq export` writes for GGUF and llama2.c bases.
+    for (const char* name : {"tokenizer.json", "tokenizer.gguf", "tokenizer.model", "tokenizer.bin"})
+      if (fs::exists(dir / name)) {
+        loaded.tokenizer = tokenize::load_tokenizer_file(dir / name, config.vocab_size);
+        break;
+      }
+  }
   return loaded;
 }
 

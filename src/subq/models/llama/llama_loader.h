@@ -53,4 +53,10 @@ using TensorSource = std::function<torch::Tensor(const std::string& gguf_name)>;
 // Copies every weight from `source` into `model`; `file` names the checkpoint in errors.
 void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const std::string& file);
 
+// Parameters beyond the standard Llama weights (e.g. hybrid attention feature maps and gates)
+// are stored in subq's own checkpoints under this prefix + their parameter name.
+constexpr const char* kExtraTensorPrefix = "subq.";
+// Copies them from `source` (names with the prefix); every one the model has is required.
+void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file);
+
 }  // namespace subq::models
