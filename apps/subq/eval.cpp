@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "command.h"
+#include "model_options.h"
 #include "subq/eval/lm_tasks.h"
 #include "subq/eval/perplexity.h"
-#include "subq/transforms/compress/compressed_llama.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
@@ -18,7 +18,8 @@ using namespace subq;
 
 struct Options {
   cli::CommonOptions common;
-  std::string model, tokenizer, task, data;
+  cli::ModelOptions model;
+  std::string task, data;
   int64_t limit = 0, ctx = 512, max_length = 2048;
   bool json = false;
 };
@@ -62,14 +63,12 @@ int run(const Options& opt) {
   opt.common.apply();
   if (opt.json) Progress::set_quiet(true);
   Timer timer;
-  models::LlamaLoadOptions load;
-  load.tokenizer = opt.tokenizer;
-  auto loaded = compress::load_llama_or_compressed(opt.model, load);
-  loaded.model->to(parse_device(opt.common.device));
+  auto loaded = opt.model.load(opt.common.device);
   loaded.model->eval();
   c10::InferenceMode inference;
   auto result = opt.task == "perplexity" ? run_perplexity(loaded, opt) : run_task(loaded, opt);
-  result["model"] = opt.model;
+  result["model"] = opt.model.model;
+  if (!opt.model.linear.empty()) result["linear"] = opt.model.linear;
   result["data"] = opt.data;
   result["seconds"] = timer.seconds();
   if (opt.json) {
@@ -95,8 +94,7 @@ SUBQ_COMMAND("eval", "Zero-shot LM evaluation (lambada, hellaswag, piqa, arc_eas
              [](CLI::App& app) {
                auto opt = std::make_shared<Options>();
                opt->common.add_to(app);
-               app.add_option("--model", opt->model, "model file, HF directory or compressed checkpoint directory")->required();
-               app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
+               opt->model.add_to(app);
                app.add_option("--task", opt->task, "lambada, hellaswag, piqa, arc_easy, winogrande or perplexity")->required();
                app.add_option("--data", opt->data, "task file (see docs/lm_eval.md)")->required()->check(CLI::ExistingFile);
                app.add_option("--limit", opt->limit, "first N items / windows only (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -2,26 +2,22 @@
 #include <iostream>
 
 #include "command.h"
+#include "model_options.h"
 #include "subq/models/llama/generation.h"
-#include "subq/models/llama/llama_loader.h"
-#include "subq/transforms/compress/compressed_llama.h"
-#include "subq/transforms/linearize/linearized_artifact.h"
-#include "subq/util/runtime.h"
 
 namespace {
 
 subq::cli::Action setup_generate(CLI::App& app) {
   struct Options {
     subq::cli::CommonOptions common;
-    std::string model, linear, tokenizer, prompt;
+    subq::cli::ModelOptions model;
+    std::string prompt;
     subq::models::GenerationOptions gen;
     bool chat = false, no_bos = false;
   };
   auto opt = std::make_shared<Options>();
   opt->common.add_to(app);
-  app.add_option("--model", opt->model, "model: .gguf, llama2.c .bin or Hugging Face directory")->required();
-  app.add_option("--linear", opt->linear, "apply a `subq linearize` output directory to the model");
-  app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
+  opt->model.add_to(app);
   app.add_option("--prompt", opt->prompt, "prompt text")->required();
   app.add_option("--max-tokens", opt->gen.max_tokens, "tokens to generate")->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -37,11 +33,7 @@ subq::cli::Action setup_generate(CLI::App& app) {
   app.add_flag("--no-bos", opt->no_bos, "do not prepend the BOS token");
   return [opt]() {
     opt->common.apply();
-    subq::models::LlamaLoadOptions load;
-    load.tokenizer = opt->tokenizer;
-    auto loaded = subq::compress::load_llama_or_compressed(opt->model, load);  // model file or `subq compress` dir
-    if (!opt->linear.empty()) subq::transforms::apply_linearized(opt->linear, loaded);
-    loaded.model->to(subq::parse_device(opt->common.device));
+    auto loaded = opt->model.load(opt->common.device);
     const auto& tok = *loaded.tokenizer;
     const auto text = opt->chat ? subq::models::chat_prompt(tok, opt->prompt) : opt->prompt;
     const auto prompt = tok.encode(text, /*add_bos=*/!opt->no_bos, /*parse_special=*/opt->chat);

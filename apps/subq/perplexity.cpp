@@ -2,10 +2,8 @@
 #include <iostream>
 
 #include "command.h"
+#include "model_options.h"
 #include "subq/eval/perplexity.h"
-#include "subq/models/llama/llama_loader.h"
-#include "subq/transforms/compress/compressed_llama.h"
-#include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
@@ -15,15 +13,14 @@ namespace {
 subq::cli::Action setup_perplexity(CLI::App& app) {
   struct Options {
     subq::cli::CommonOptions common;
-    std::string model, linear, tokenizer, text;
+    subq::cli::ModelOptions model;
+    std::string text;
     subq::eval::PerplexityOptions ppl;
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
   opt->common.add_to(app);
-  app.add_option("--model", opt->model, "model: .gguf, llama2.c .bin or Hugging Face directory")->required();
-  app.add_option("--linear", opt->linear, "apply a `subq linearize` output directory to the model");
-  app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
+  opt->model.add_to(app);
   app.add_option("--text", opt->text, "text file; <|endoftext|>-separated documents or plain text")
       ->required()->check(CLI::ExistingFile);
   app.add_option("--ctx", opt->ppl.ctx, "tokens per document/window (BOS included)")->capture_default_str()
@@ -36,11 +33,7 @@ subq::cli::Action setup_perplexity(CLI::App& app) {
   return [opt]() {
     opt->common.apply();
     if (opt->json) subq::Progress::set_quiet(true);
-    subq::models::LlamaLoadOptions load;
-    load.tokenizer = opt->tokenizer;
-    auto loaded = subq::compress::load_llama_or_compressed(opt->model, load);  // model file or `subq compress` dir
-    if (!opt->linear.empty()) subq::transforms::apply_linearized(opt->linear, loaded);
-    loaded.model->to(subq::parse_device(opt->common.device));
+    auto loaded = opt->model.load(opt->common.device);
     std::string protocol;
     const auto windows = subq::eval::perplexity_windows(subq::read_file(opt->text), *loaded.tokenizer,
                                                         opt->ppl, &protocol);
@@ -49,7 +42,7 @@ subq::cli::Action setup_perplexity(CLI::App& app) {
         [&](const torch::Tensor& tokens) { return loaded.model->forward(tokens); }, windows, opt->ppl);
     result.protocol = protocol;
     if (opt->json) {
-      std::cout << nlohmann::json{{"model", opt->model}, {"text", opt->text}, {"ctx", opt->ppl.ctx},
+      std::cout << nlohmann::json{{"model", opt->model.model}, {"text", opt->text}, {"ctx", opt->ppl.ctx},
                                   {"protocol", result.protocol}, {"windows", result.windows},
                                   {"tokens", result.tokens}, {"mean_nll", result.mean_nll},
                                   {"perplexity", result.perplexity}, {"seconds", result.seconds}}

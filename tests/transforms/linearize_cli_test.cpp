@@ -49,6 +49,33 @@ TEST(LinearizeCli, RerunAfterInterruptionReproducesUninterruptedRun) {
   for (const auto& [name, t] : a) EXPECT_TRUE(torch::equal(t, b.at(name))) << name;
 }
 
+// `subq eval --linear` on base + linearize output, and `subq eval` on the `subq export` of the
+// same pair, give the same perplexity; the base alone gives another.
+TEST(LinearizeCli, ExportAndEvalLinearAgree) {
+  SUBQ_REQUIRE_SHARED(model, "models/stories260K/stories260K.gguf");
+  SUBQ_REQUIRE_SHARED(text, "data/text/tinystories_val_first1000_eot.txt");
+  test::TempDir dir;
+  std::string log;
+  ASSERT_EQ(test::run_command(linearize_command(model, text, dir / "lin", ""), &log), 0) << log;
+  const auto export_command = fmt::format("{} export --threads 1 --model {} --linear {} --out {} 2>&1",
+                                          test::subq_binary(), model.string(), (dir / "lin").string(),
+                                          (dir / "merged").string());
+  ASSERT_EQ(test::run_command(export_command, &log), 0) << log;
+  EXPECT_NE(test::run_command(export_command, &log), 0) << "export must not overwrite";
+  auto perplexity = [&](const std::string& model_args) {
+    std::string out;
+    const auto cmd = fmt::format("{} eval --threads 1 {} --task perplexity --data {} --limit 8 --ctx 128 --json",
+                                 test::subq_binary(), model_args, text.string());
+    EXPECT_EQ(test::run_command(cmd, &out), 0) << out;
+    return nlohmann::json::parse(out.substr(out.find('{'))).at("perplexity").get<double>();
+  };
+  const double with_linear = perplexity(fmt::format("--model {} --linear {}", model.string(), (dir / "lin").string()));
+  const double exported = perplexity(fmt::format("--model {}", (dir / "merged").string()));
+  const double base = perplexity(fmt::format("--model {}", model.string()));
+  EXPECT_NEAR(exported, with_linear, 1e-4 * with_linear);
+  EXPECT_GT(std::abs(base - with_linear), 1e-3);
+}
+
 TEST(LinearizeCli, BadInputsFailClearly) {
   SUBQ_REQUIRE_SHARED(model, "models/stories260K/stories260K.gguf");
   test::TempDir dir;

@@ -1,0 +1,26 @@
+#include "model_options.h"
+
+#include "subq/transforms/compress/compressed_llama.h"
+#include "subq/transforms/linearize/linearized_artifact.h"
+#include "subq/util/runtime.h"
+
+namespace subq::cli {
+
+void ModelOptions::add_to(CLI::App& app) {
+  app.add_option("--model", model,
+                 "model: .gguf, llama2.c .bin, Hugging Face directory, or a `subq compress`/`subq export` directory")
+      ->required();
+  app.add_option("--linear", linear, "apply a `subq linearize` output directory to the model");
+  app.add_option("--tokenizer", tokenizer, "tokenizer file (llama2.c .bin models)");
+}
+
+models::LoadedLlama ModelOptions::load(const std::string& device) const {
+  models::LlamaLoadOptions options;
+  options.tokenizer = tokenizer;
+  auto loaded = compress::load_llama_or_compressed(model, options);
+  if (!linear.empty()) transforms::apply_linearized(linear, loaded);
+  loaded.model->to(parse_device(device));
+  return loaded;
+}
+
+}  // namespace subq::cli

@@ -1,0 +1,20 @@
+// The options that choose a Llama-family model, shared by generate, perplexity and eval:
+// --model (a model file, HF directory, `subq compress` or `subq export` directory),
+// --linear (a `subq linearize` output applied on top) and --tokenizer.
+#pragma once
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "subq/models/llama/llama_loader.h"
+
+namespace subq::cli {
+
+struct ModelOptions {
+  std::string model, linear, tokenizer;
+  void add_to(CLI::App& app);
+  // Loads the model, applies --linear, moves it to `device` ("cpu", "cuda", ...).
+  models::LoadedLlama load(const std::string& device) const;
+};
+
+}  // namespace subq::cli
