@@ -33,7 +33,10 @@ DenseLinear::DenseLinear(torch::Tensor w, c10::optional<torch::Tensor> b)
 }
 
 torch::Tensor DenseLinear::forward(const torch::Tensor& x) {
-  return torch::nn::functional::linear(x, weight, bias);
+  // LibTorch's linear on a non-contiguous (e.g. transposed) input that requires grad takes
+  // matmul's unfolded path, one small bmm per batch row: Lyra's training step spent 45% of
+  // its time there (507 ms per batch of 64 x 44 residues, 1 thread). A copy is far cheaper.
+  return torch::nn::functional::linear(x.is_contiguous() ? x : x.contiguous(), weight, bias);
 }
 
 c10::optional<torch::Tensor> DenseLinear::effective_bias() const {
