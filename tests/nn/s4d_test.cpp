@@ -10,6 +10,15 @@ using subq::nn::ConvPath;
 using subq::nn::S4D;
 using subq::nn::S4DOptions;
 
+// A freshly initialised S4D with `channels` channels and `state` state size, after seeding.
+S4D seeded_s4d(uint64_t seed, int64_t channels, int64_t state) {
+  torch::manual_seed(seed);
+  S4DOptions options;
+  options.channels = channels;
+  options.state = state;
+  return S4D(options);
+}
+
 TEST(S4D, FftAndDirectConvolutionAgree) {
   torch::manual_seed(1);
   for (int64_t L : {1, 5, 64, 265, 700}) {
@@ -35,11 +44,7 @@ TEST(S4D, DirectConvolutionMatchesTheDefinition) {
 }
 
 TEST(S4D, LayerOutputIsTheSameOnBothPaths) {
-  torch::manual_seed(3);
-  S4DOptions options;
-  options.channels = 16;
-  options.state = 8;
-  S4D s4d(options);
+  auto s4d = seeded_s4d(3, 16, 8);
   auto x = torch::randn({2, 300, 16});
   auto a = s4d->forward(x, ConvPath::Fft), b = s4d->forward(x, ConvPath::Direct);
   EXPECT_LT((a - b).abs().max().item<double>(), 1e-5);
@@ -48,11 +53,7 @@ TEST(S4D, LayerOutputIsTheSameOnBothPaths) {
 // The real-arithmetic kernel against the complex formula K = 2 Re sum_n C'_n exp(dt A_n l)
 // evaluated with complex tensors (an independent implementation).
 TEST(S4D, KernelMatchesComplexFormula) {
-  torch::manual_seed(4);
-  S4DOptions options;
-  options.channels = 4;
-  options.state = 6;
-  S4D s4d(options);
+  auto s4d = seeded_s4d(4, 4, 6);
   const int64_t L = 50;
   auto K = s4d->kernel(L).to(torch::kFloat64);
   torch::NoGradGuard no_grad;
@@ -67,22 +68,14 @@ TEST(S4D, KernelMatchesComplexFormula) {
 }
 
 TEST(S4D, LongKernelIsEvaluatedInChunksConsistently) {
-  torch::manual_seed(5);
-  S4DOptions options;
-  options.channels = 2;
-  options.state = 4;
-  S4D s4d(options);
+  auto s4d = seeded_s4d(5, 2, 4);
   torch::NoGradGuard no_grad;
   auto long_kernel = s4d->kernel(9000), short_kernel = s4d->kernel(100);
   EXPECT_LT((long_kernel.narrow(1, 0, 100) - short_kernel).abs().max().item<double>(), 1e-6);
 }
 
 TEST(S4D, IsCausal) {
-  torch::manual_seed(6);
-  S4DOptions options;
-  options.channels = 8;
-  options.state = 8;
-  S4D s4d(options);
+  auto s4d = seeded_s4d(6, 8, 8);
   torch::NoGradGuard no_grad;
   auto x = torch::randn({1, 100, 8});
   auto y = s4d->forward(x);
