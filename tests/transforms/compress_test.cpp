@@ -7,6 +7,8 @@
 #include "subq/nn/soft_rank_linear.h"
 #include "subq/transforms/compress/calibration.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
+#include "subq/transforms/compress/rank_chart.h"
+#include "support/test_support.h"
 #include "subq/transforms/compress/soft_rank.h"
 #include "subq/transforms/compress/svd_baselines.h"
 #include "subq/util/atomic_file.h"
@@ -306,4 +308,17 @@ TEST_F(QuietProgress, StartAtBudgetGivesTheHardTruncationWithinBudget) {
     auto truncated = torch::matmul(u.narrow(1, 0, r) * s.narrow(0, 0, r), v.narrow(1, 0, r).t());
     EXPECT_LT(max_abs_diff(layers[i].layer->effective_weight(), truncated), 1e-4) << layers[i].ref.path;
   }
+}
+
+TEST(RankChart, WritesPngAndSvgAndRejectsNoLayers) {
+  test::TempDir dir;
+  std::vector<compress::CompressedLayer> layers;
+  for (int block = 0; block < 3; ++block)
+    for (const char* kind : {"q_proj", "up_proj"})
+      layers.push_back({fmt::format("layers.{}.{}", block, kind), 64, 32, 8 + block, true, true, false, 0, 0});
+  compress::write_rank_chart(dir / "ranks.png", layers, "test");
+  compress::write_rank_chart(dir / "ranks.svg", layers, "test");
+  EXPECT_EQ(read_file(dir / "ranks.png").substr(1, 3), "PNG");
+  EXPECT_NE(read_file(dir / "ranks.svg").find("<svg"), std::string::npos);
+  EXPECT_THROW(compress::write_rank_chart(dir / "empty.png", {}, "none"), Error);
 }

@@ -1,6 +1,6 @@
-// A bar chart of the kept fraction of each compressed layer (rank / full rank), in model
-// order, as PNG. A small Cairo drawing of our own (report/figure from the jets branch had not
-// landed when this was written); bars are coloured by the layer's last name component.
+// The kept fraction of each compressed layer (rank / full rank) against its block index, one
+// line per projection kind (q_proj, up_proj, ...), drawn with report/figure (PNG or SVG by
+// the file extension).
 #pragma once
 #include <filesystem>
 #include <string>
