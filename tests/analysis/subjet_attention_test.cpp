@@ -49,7 +49,13 @@ TEST(SubjetAttention, ShareOfAttentionInsideTheQuerysSubjet) {
   EXPECT_NEAR(share.within, 0.8 + 0.2 + 0.1, 1e-6);
   EXPECT_NEAR(share.uniform, 2.0 / 3 + 2.0 / 3 + 1.0 / 3, 1e-12);
   EXPECT_THROW(subjet_share(w, {0, 1}), Error);
-  EXPECT_THROW(subjet_share(w, {0, -1, 1}), Error);
+  EXPECT_THROW(subjet_share(w, {0, -2, 1}), Error);
+  // Particle 1 outside every subjet (beam-merged): its row is skipped; as a key it is "between".
+  const auto outside = subjet_share(w, {0, -1, 0});
+  EXPECT_EQ(outside.rows, 2);
+  EXPECT_EQ(outside.rows_without_subjet, 1);
+  EXPECT_NEAR(outside.within, (0.5 + 0.2) + (0.6 + 0.1), 1e-6);
+  EXPECT_NEAR(outside.uniform, 2.0 / 3 + 2.0 / 3, 1e-12);
 
   // The accumulator maps rows through the jet's particle slots (here slots 1, 4, 5).
   JetAttention jet;

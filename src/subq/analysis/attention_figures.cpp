@@ -144,9 +144,12 @@ report::GraphDrawing attention_graph(const ShownJet& jet, size_t layer, int64_t 
   for (const auto& s : jet.subjets)
     if (!colouring || s.subjets.size() > colouring->subjets.size()) colouring = &s;
   const auto slots = jet.attention.slots.accessor<int64_t, 1>();
+  const int outside = colouring ? static_cast<int>(colouring->subjets.size()) : 0;  // beam-merged particles
+  bool any_outside = false;
   for (size_t i = 0; i < jet.pt.size(); ++i) {
-    const int subjet = colouring ? colouring->particle_subjet.at(slots[i]) : 0;
-    g.nodes.push_back({jet.delta_eta[i], jet.delta_phi[i], jet.pt[i], std::max(subjet, 0)});
+    int subjet = colouring ? colouring->particle_subjet.at(slots[i]) : 0;
+    if (subjet < 0) subjet = outside, any_outside = true;
+    g.nodes.push_back({jet.delta_eta[i], jet.delta_phi[i], jet.pt[i], subjet});
   }
   if (colouring)
     for (size_t s = 0; s < colouring->subjets.size(); ++s) {
@@ -154,6 +157,7 @@ report::GraphDrawing attention_graph(const ShownJet& jet, size_t layer, int64_t 
       g.category_names.push_back(fmt::format("subjet {}", s + 1));
       g.markers.push_back({axis.eta() - jet.axis.eta(), jet.axis.delta_phi_to(axis), fmt::format("sj{}", s + 1)});
     }
+  if (any_outside) g.category_names.push_back("no subjet");
   const auto w = jet.attention.particle_weights.at(layer)[head].to(torch::kDouble).contiguous();
   const double* p = w.data_ptr<double>();
   const int64_t n = w.size(0);

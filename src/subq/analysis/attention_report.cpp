@@ -44,9 +44,10 @@ void subjet_table(report::HtmlPage& page, const nlohmann::json& subjets) {
       for (size_t h = 0; h < layer["heads"].size(); ++h) {
         const auto& v = layer["heads"][h];
         rows.push_back({std::to_string(s["n_subjets"].get<int>()), layer["name"].get<std::string>(), std::to_string(h),
-                        fixed(v["within_subjet"]), fixed(v["between_subjets"]), fixed(v["uniform_within_subjet"])});
+                        fixed(v["within_subjet"]), fixed(v["between_subjets"]), fixed(v["uniform_within_subjet"]),
+                        std::to_string(v["rows_without_subjet"].get<int64_t>())});
       }
-  page.table({"subjets", "layer", "head", "within", "between", "uniform within"}, rows);
+  page.table({"subjets", "layer", "head", "within", "between", "uniform within", "rows outside subjets"}, rows);
 }
 
 void save_both(const AttentionFigure& f, const std::filesystem::path& stem) {
@@ -86,12 +87,13 @@ AttentionReportFiles write_attention_report(const JetAttentionAnalysis& analysis
   const auto summary = attention_summary(analysis);
   report::HtmlPage page(fmt::format("ParT attention: {}", analysis.source));
   page.paragraph(fmt::format(
-      "{} jets; model: {}. Statistics use real particles only (padding excluded). A row is one query "
+      "{} jets. Statistics use real particles only (padding excluded). A row is one query "
       "particle's attention over the jet; 'binary' rows have one weight above the threshold. Uniform "
       "entropy = mean log(n) of the rows, the entropy of uniform attention. r(logw-U, logw): Pearson "
       "correlation of the attention-only term log(softmax) - U with log(softmax); r(U, logw): of the pair "
       "bias U with log(softmax) (entries with weight 0 excluded). All numbers are in attention.json.",
-      analysis.groups.at(0).attention.jets(), analysis.model_config.dump()));
+      analysis.groups.at(0).attention.jets()));
+  page.preformatted("model: " + analysis.model_config.dump());
   for (const auto& g : summary["groups"]) {
     if (g["jets"].get<int64_t>() == 0) continue;
     page.heading(fmt::format("Statistics: {} ({} jets)", g["name"].get<std::string>(), g["jets"].get<int64_t>()));

@@ -11,7 +11,8 @@ SubjetShare subjet_share(const torch::Tensor& weights, const std::vector<int>& s
              fmt::join(weights.sizes(), ", "), n);
   std::vector<int64_t> members;
   for (int s : subjet_of_row) {
-    SUBQ_CHECK(s >= 0, "subjet attention: a real particle has no subjet");
+    SUBQ_CHECK(s >= -1, "subjet attention: invalid subjet label {}", s);
+    if (s < 0) continue;
     if (s >= static_cast<int>(members.size())) members.resize(s + 1, 0);
     ++members[s];
   }
@@ -19,6 +20,10 @@ SubjetShare subjet_share(const torch::Tensor& weights, const std::vector<int>& s
   const double* p = w.data_ptr<double>();
   SubjetShare share;
   for (int64_t i = 0; i < n; ++i) {
+    if (subjet_of_row[i] < 0) {
+      ++share.rows_without_subjet;
+      continue;
+    }
     for (int64_t j = 0; j < n; ++j)
       if (subjet_of_row[j] == subjet_of_row[i]) share.within += p[i * n + j];
     share.uniform += static_cast<double>(members[subjet_of_row[i]]) / n;
@@ -46,6 +51,7 @@ void SubjetAttentionStatistics::add(const JetAttention& jet, const std::vector<i
       const auto s = subjet_share(jet.particle_weights[l][h], labels);
       auto& total = shares_[l][h];
       total.within += s.within, total.uniform += s.uniform, total.rows += s.rows;
+      total.rows_without_subjet += s.rows_without_subjet;
     }
 }
 
@@ -67,7 +73,8 @@ nlohmann::json SubjetAttentionStatistics::to_json() const {
       heads.push_back({{"within_subjet", within(l, h)},
                        {"between_subjets", 1 - within(l, h)},
                        {"uniform_within_subjet", uniform(l, h)},
-                       {"rows", shares_[l][h].rows}});
+                       {"rows", shares_[l][h].rows},
+                       {"rows_without_subjet", shares_[l][h].rows_without_subjet}});
     layers.push_back({{"name", fmt::format("particle.{}", l)}, {"heads", heads}});
   }
   return {{"n_subjets", n_subjets_}, {"radius", radius_}, {"layers", layers}};

@@ -15,11 +15,14 @@
 namespace subq::analysis {
 
 // Share of attention inside the query's subjet for one (L = n, S = n) map of n particles,
-// summed over rows. `subjet_of_row[i]` labels row/key i (all >= 0).
+// summed over rows. `subjet_of_row[i]` labels row/key i; -1 = in no subjet. With a finite R,
+// FastJet's exclusive kT jets can leave out particles that were merged with the beam before
+// the n-jet stage (wide jets): their rows are skipped and, as keys, they count as "between".
 struct SubjetShare {
   double within = 0;   // sum over rows of the attention to the query's subjet
   double uniform = 0;  // sum over rows of |subjet(query)| / n
   int64_t rows = 0;
+  int64_t rows_without_subjet = 0;
 };
 SubjetShare subjet_share(const torch::Tensor& weights, const std::vector<int>& subjet_of_row);
 

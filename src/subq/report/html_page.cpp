@@ -91,7 +91,7 @@ th {{ background: #eee; }}
 figure {{ display: inline-block; margin: 0.5em; vertical-align: top; }}
 figcaption {{ font-size: 0.8em; max-width: 640px; }}
 .grid {{ display: flex; flex-wrap: wrap; }}
-pre {{ background: #f6f6f6; padding: 0.5em; }}
+pre {{ background: #f6f6f6; padding: 0.5em; white-space: pre-wrap; }}
 </style>
 </head>
 <body>
