@@ -5,19 +5,10 @@
 #include "subq/models/part/particle_transformer.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
+#include "support/tiny_part_config.h"
 
 namespace subq::analysis {
 namespace {
-
-models::part::ParticleTransformerConfig tiny_config() {
-  models::part::ParticleTransformerConfig c;
-  c.embed_dims = {16, 32, 16};
-  c.pair_embed_dims = {8};
-  c.num_heads = 2;
-  c.num_layers = 2;
-  c.num_cls_layers = 1;
-  return c;
-}
 
 // Three random physical jets with 5, 3 and 4 real particles in 6 slots.
 data::JetBatch ragged_batch() {
@@ -36,7 +27,7 @@ data::JetBatch ragged_batch() {
 }
 
 TEST(AttentionCapture, RowsSumToOneOverRealParticlesAndPaddingGetsNothing) {
-  models::part::ParticleTransformer model(tiny_config());
+  models::part::ParticleTransformer model(test::tiny_part_config());
   model.eval();
   const auto batch = ragged_batch();
   ASSERT_EQ(batch.particles(), 5);  // trimmed to the longest jet
@@ -54,7 +45,7 @@ TEST(AttentionCapture, RowsSumToOneOverRealParticlesAndPaddingGetsNothing) {
 }
 
 TEST(AttentionCapture, SplitKeepsEachJetsRealBlock) {
-  models::part::ParticleTransformer model(tiny_config());
+  models::part::ParticleTransformer model(test::tiny_part_config());
   model.eval();
   const auto batch = ragged_batch();
   models::part::AttentionCapture capture;

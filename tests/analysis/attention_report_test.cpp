@@ -9,19 +9,10 @@
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
+#include "support/tiny_part_config.h"
 
 namespace subq::analysis {
 namespace {
-
-models::part::ParticleTransformerConfig tiny_config() {
-  models::part::ParticleTransformerConfig c;
-  c.embed_dims = {16, 32, 16};
-  c.pair_embed_dims = {8};
-  c.num_heads = 2;
-  c.num_layers = 2;
-  c.num_cls_layers = 1;
-  return c;
-}
 
 // `n` jets alternating between the classes (the file starts with a long run of one class).
 data::JetDataset few_jets(const std::filesystem::path& path, int64_t n) {
@@ -46,7 +37,7 @@ TEST(AttentionReport, BuildsFromATinyModel) {
   SUBQ_REQUIRE_SHARED(path, "data/jets/top_2000");
   const auto jets = few_jets(path, 10);
   torch::manual_seed(3);
-  models::part::ParticleTransformer model(tiny_config());
+  models::part::ParticleTransformer model(test::tiny_part_config());
   JetAttentionOptions options;
   options.batch_size = 4;  // several batches with different trimmed lengths
   options.show = 2;
@@ -80,8 +71,11 @@ TEST(AttentionReport, BuildsFromATinyModel) {
   const auto files = write_attention_report(analysis, out.path());
   const auto html = read_file(files.html);
   EXPECT_EQ(count(html, "src=\"data:image/png;base64,"), static_cast<size_t>(files.figure_count));
-  // 2 binary maps + 2 x 3 layer histograms + 2 subjet maps + per jet (2 layers x 2 heads x 2 + 1).
-  EXPECT_EQ(files.figure_count, 2 + 6 + 2 + 2 * 9);
+  // 2 binary maps + 2 x 3 layer histograms + 2 subjet maps + 2 x 2 PCA scatters
+  // + per jet (2 layers x 2 heads x 2 + 1).
+  EXPECT_EQ(files.figure_count, 2 + 6 + 2 + 4 + 2 * 9);
+  ASSERT_EQ(analysis.pca.size(), 2u);
+  EXPECT_EQ(analysis.pca[1][1].coordinates.size(0), 10);
   EXPECT_EQ(count(html, "<img"), static_cast<size_t>(files.figure_count));
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // nothing fetched from outside
   for (const auto& entry : std::filesystem::directory_iterator(files.figures)) {
@@ -92,6 +86,7 @@ TEST(AttentionReport, BuildsFromATinyModel) {
   EXPECT_EQ(json["groups"][0]["attention"]["jets"], 10);
   EXPECT_EQ(json["groups"][0]["attention"]["layers"][0]["heads"][0]["weight_histogram"].size(), 50u);
   EXPECT_EQ(json["shown_jets"].size(), 2u);
+  EXPECT_EQ(json["pca"].size(), 4u);
 }
 
 // Loads the report in headless Chromium (skips without it): no console errors, every embedded
@@ -102,7 +97,7 @@ TEST(AttentionReport, LoadsInHeadlessChromium) {
   if (test::run_command("command -v chromium >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "chromium not installed (scripts/install_deps.sh installs it)";
   torch::manual_seed(6);
-  models::part::ParticleTransformer model(tiny_config());
+  models::part::ParticleTransformer model(test::tiny_part_config());
   JetAttentionOptions options;
   options.show = 1;
   options.show_progress = false;
@@ -132,7 +127,7 @@ TEST(AttentionReport, CommandWritesReportAndJsonSummary) {
   SUBQ_REQUIRE_SHARED(path, "data/jets/top_2000");
   test::TempDir dir;
   torch::manual_seed(4);
-  models::part::ParticleTransformer model(tiny_config());
+  models::part::ParticleTransformer model(test::tiny_part_config());
   train::save_jet_tagger(model, {"QCD", "top"}, dir / "model.safetensors");
   std::string output;
   // Braces: run_command appends 2>&1, which must not send stderr into the JSON file.
@@ -152,7 +147,7 @@ TEST(AttentionReport, CommandWritesReportAndJsonSummary) {
   for (const auto& entry : std::filesystem::directory_iterator(dir / "report" / "figures"))
     (entry.path().extension() == ".png" ? png : svg) += 1;
   EXPECT_EQ(png, svg);
-  EXPECT_EQ(png, 2u + 6u + 2u + 9u);  // one shown jet
+  EXPECT_EQ(png, 2u + 6u + 2u + 4u + 9u);  // one shown jet
 
   // Bad input: a missing data path fails with a message naming it, and leaves no report.
   const std::string missing = test::subq_binary() + " jets attention --model " + dir.path().string() +

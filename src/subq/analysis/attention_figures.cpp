@@ -99,6 +99,38 @@ void add_overview(const JetAttentionAnalysis& analysis, const AttentionFigureOpt
   }
 }
 
+// Jets in the plane of the first two principal components, one colour per class.
+void add_pca(const JetAttentionAnalysis& analysis, const AttentionFigureOptions& options,
+             std::vector<AttentionFigure>& out) {
+  const auto labels = analysis.labels.to(torch::kInt64).contiguous();
+  for (size_t l = 0; l < analysis.pca.size(); ++l)
+    for (size_t h = 0; h < analysis.pca[l].size(); ++h) {
+      const auto& pca = analysis.pca[l][h];
+      if (pca.coordinates.size(1) < 2) continue;
+      const auto xy = pca.coordinates.narrow(1, 0, 2).contiguous();
+      const double* p = xy.data_ptr<double>();
+      const int64_t* label = labels.data_ptr<int64_t>();
+      report::LinePlot plot;
+      plot.title = fmt::format("particle.{} head {}: PCA of attention maps", l, h);
+      plot.x_label = fmt::format("PC1 ({:.0f}% of variance)", 100 * pca.explained_variance_ratio[0]);
+      plot.y_label = fmt::format("PC2 ({:.0f}%)", 100 * pca.explained_variance_ratio[1]);
+      plot.size = options.jet_size;
+      for (size_t c = 0; c < analysis.class_names.size(); ++c) {
+        report::Series s;
+        s.label = analysis.class_names[c];
+        s.line = false;
+        s.markers = true;
+        for (int64_t i = 0; i < xy.size(0); ++i)
+          if (label[i] == static_cast<int64_t>(c)) s.x.push_back(p[2 * i]), s.y.push_back(p[2 * i + 1]);
+        if (!s.x.empty()) plot.series.push_back(std::move(s));
+      }
+      out.push_back({fmt::format("pca_particle.{}_head{}", l, h), "PCA of attention matrices",
+                     "Each point is one jet's attention map (leading particles by pT), projected on the "
+                     "first two principal components over all jets.",
+                     std::move(plot)});
+    }
+}
+
 void add_jet(const ShownJet& jet, const AttentionFigureOptions& options, std::vector<AttentionFigure>& out) {
   const auto section = fmt::format("Jet {} ({}, {} particles)", jet.index, jet.class_name, jet.attention.particles());
   const auto& weights = jet.attention.particle_weights;
@@ -172,6 +204,7 @@ std::vector<AttentionFigure> attention_figures(const JetAttentionAnalysis& analy
                                                const AttentionFigureOptions& options) {
   std::vector<AttentionFigure> out;
   add_overview(analysis, options, out);
+  add_pca(analysis, options, out);
   for (const auto& jet : analysis.shown) add_jet(jet, options, out);
   return out;
 }

@@ -21,6 +21,10 @@ nlohmann::json AttentionGroup::to_json() const {
 nlohmann::json JetAttentionAnalysis::to_json() const {
   nlohmann::json out = {{"source", source}, {"class_names", class_names}, {"model", model_config}};
   for (const auto& g : groups) out["groups"].push_back(g.to_json());
+  for (size_t l = 0; l < pca.size(); ++l)
+    for (size_t h = 0; h < pca[l].size(); ++h)
+      out["pca"].push_back({{"layer", fmt::format("particle.{}", l)}, {"head", h},
+                            {"explained_variance_ratio", pca[l][h].explained_variance_ratio}});
   for (const auto& s : shown)
     out["shown_jets"].push_back({{"index", s.index}, {"class", s.class_name},
                                  {"particles", s.attention.particles()}});
@@ -100,6 +104,7 @@ JetAttentionAnalysis analyse_jet_attention(models::part::ParticleTransformer& mo
   model.eval();
   torch::NoGradGuard no_grad;
   const auto prepared = data::prepare_jets(jets, model.input_spec());
+  std::vector<torch::Tensor> leading;
   std::optional<Progress> progress;
   if (options.show_progress) progress.emplace("attention", jets.size(), "jets");
   for (int64_t begin = 0; begin < jets.size(); begin += options.batch_size) {
@@ -112,6 +117,9 @@ JetAttentionAnalysis analyse_jet_attention(models::part::ParticleTransformer& mo
     for (int64_t b = 0; b < count; ++b) {
       const int64_t index = begin + b;
       auto& jet = per_jet[b];
+      std::vector<torch::Tensor> blocks;
+      for (const auto& w : jet.particle_weights) blocks.push_back(leading_block(w, options.pca_particles));
+      leading.push_back(torch::stack(blocks));  // (layers, H, k, k)
       std::vector<data::Subjets> subjets;
       for (int n : options.subjet_counts)
         subjets.push_back(data::exclusive_kt_subjets(jets, index, n, options.subjet_radius));
@@ -132,6 +140,15 @@ JetAttentionAnalysis analyse_jet_attention(models::part::ParticleTransformer& mo
     if (progress) progress->advance(count);
   }
   if (progress) progress->finish();
+  analysis.labels = jets.labels;
+  if (jets.size() >= 2) {
+    const auto all = torch::stack(leading);  // (N, layers, H, k, k)
+    for (int64_t l = 0; l < all.size(1); ++l) {
+      analysis.pca.emplace_back();
+      for (int64_t h = 0; h < all.size(2); ++h)
+        analysis.pca.back().push_back(principal_components(all.select(1, l).select(1, h)));
+    }
+  }
   return analysis;
 }
 

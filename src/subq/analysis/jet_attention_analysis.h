@@ -1,6 +1,7 @@
 // Runs a trained ParT over a jet dataset with attention capture on and gathers everything
 // the attention report shows: attention statistics per layer/head for all jets and per class,
-// within/between-subjet attention for 2 and 3 exclusive-kT subjets, and a few chosen jets'
+// within/between-subjet attention for 2 and 3 exclusive-kT subjets, a PCA of the attention
+// matrices of all jets per layer/head, and a few chosen jets'
 // full maps with their eta-phi kinematics for pictures.
 #pragma once
 #include <string>
@@ -9,6 +10,7 @@
 #include <fastjet/PseudoJet.hh>
 #include <nlohmann/json.hpp>
 
+#include "subq/analysis/attention_pca.h"
 #include "subq/analysis/attention_statistics.h"
 #include "subq/analysis/jet_attention.h"
 #include "subq/analysis/subjet_attention.h"
@@ -24,6 +26,7 @@ struct JetAttentionOptions {
   int bins = 50;                        // histogram bins on [0, 1]
   std::vector<int> subjet_counts = {2, 3};
   double subjet_radius = 0.8;
+  int64_t pca_particles = 16;           // PCA of each jet's leading k x k attention block
   bool show_progress = true;
 };
 
@@ -50,6 +53,9 @@ struct JetAttentionAnalysis {
   std::vector<std::string> class_names;
   std::vector<AttentionGroup> groups;  // "all" first, then each class present
   std::vector<ShownJet> shown;
+  // PCA over all jets per particle layer and head ([layer][head]); `labels` (N) colours them.
+  std::vector<std::vector<AttentionPca>> pca;
+  torch::Tensor labels;
   nlohmann::json model_config;
   nlohmann::json to_json() const;
 };
