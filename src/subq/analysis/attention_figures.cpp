@@ -6,18 +6,14 @@
 
 namespace subq::analysis {
 
-namespace {
-
-// One curve per head: the fraction of entries in each bin of a [0, 1] histogram.
-report::LinePlot histogram_curves(const AttentionStatistics::Layer& layer, bool row_max,
-                                  const AttentionFigureOptions& options) {
+report::LinePlot histogram_curves(const AttentionStatistics::Layer& layer, bool row_max, report::FigureSize size) {
   report::LinePlot plot;
   plot.title = fmt::format("{}: {}", layer.name, row_max ? "largest weight of each row" : "all attention weights");
   plot.x_label = row_max ? "row maximum" : "attention weight";
   plot.y_label = "fraction";
   plot.log_y = true;
   plot.x_min = 0, plot.x_max = 1;
-  plot.size = options.overview_size;
+  plot.size = size;
   for (size_t h = 0; h < layer.heads.size(); ++h) {
     const auto& counts = row_max ? layer.heads[h].row_max_histogram() : layer.heads[h].weight_histogram();
     double total = 0;
@@ -37,14 +33,14 @@ report::LinePlot histogram_curves(const AttentionStatistics::Layer& layer, bool 
 
 report::HeatMap layer_head_map(const std::string& title, const std::vector<std::string>& layer_names,
                                size_t heads, const std::function<double(size_t, size_t)>& value,
-                               const AttentionFigureOptions& options) {
+                               report::FigureSize size) {
   report::HeatMap map;
   map.title = title;
   map.x_label = "head";
   map.y_label = "layer";
   map.v_min = 0, map.v_max = 1;
   map.annotate = true;
-  map.size = options.overview_size;
+  map.size = size;
   map.row_labels = layer_names;
   for (size_t h = 0; h < heads; ++h) map.column_labels.push_back(std::to_string(h));
   for (size_t l = 0; l < layer_names.size(); ++l) {
@@ -63,6 +59,8 @@ std::vector<std::vector<double>> matrix_rows(const torch::Tensor& m) {
   return rows;
 }
 
+namespace {
+
 std::string jet_stem(const ShownJet& jet) { return fmt::format("jet{}", jet.index); }
 
 void add_overview(const JetAttentionAnalysis& analysis, const AttentionFigureOptions& options,
@@ -78,13 +76,13 @@ void add_overview(const JetAttentionAnalysis& analysis, const AttentionFigureOpt
                    layer_head_map(fmt::format("rows with max weight > {:g}", t), names, heads,
                                   [&](size_t l, size_t h) {
                                     return h < layers[l].heads.size() ? layers[l].heads[h].fraction_rows_max_above(t) : 0.0;
-                                  }, options)});
+                                  }, options.overview_size)});
   for (const auto& l : layers) {
     out.push_back({"weights_" + l.name, "Weight distributions",
                    "Distribution of all attention weights between real particles (log scale).",
-                   histogram_curves(l, false, options)});
+                   histogram_curves(l, false, options.overview_size)});
     out.push_back({"row_max_" + l.name, "Weight distributions",
-                   "Distribution of each attention row's largest weight.", histogram_curves(l, true, options)});
+                   "Distribution of each attention row's largest weight.", histogram_curves(l, true, options.overview_size)});
   }
   for (const auto& s : all.subjets) {
     std::vector<std::string> particle_names;
@@ -95,7 +93,7 @@ void add_overview(const JetAttentionAnalysis& analysis, const AttentionFigureOpt
                                s.n_subjets()),
                    layer_head_map(fmt::format("attention within subjet ({} subjets)", s.n_subjets()),
                                   particle_names, s.heads(), [&](size_t l, size_t h) { return s.within(l, h); },
-                                  options)});
+                                  options.overview_size)});
   }
 }
 

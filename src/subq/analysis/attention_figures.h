@@ -5,6 +5,7 @@
 // (particles sized by pT and coloured by 3-subjet membership, subjet axes marked, lines
 // weighted by attention).
 #pragma once
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -28,6 +29,17 @@ struct AttentionFigureOptions {
 
 std::vector<AttentionFigure> attention_figures(const JetAttentionAnalysis& analysis,
                                                const AttentionFigureOptions& options = {});
+
+// Building blocks shared with the language-model report (lm_attention_report.h):
+// one curve per head of a [0, 1] histogram (weights, or row maxima), log y;
+report::LinePlot histogram_curves(const AttentionStatistics::Layer& layer, bool row_max, report::FigureSize size);
+// a layer x head heat map on [0, 1], annotated.
+report::HeatMap layer_head_map(const std::string& title, const std::vector<std::string>& layer_names,
+                               size_t heads, const std::function<double(size_t, size_t)>& value,
+                               report::FigureSize size);
+
+// a 2-D tensor as HeatMap values.
+std::vector<std::vector<double>> matrix_rows(const torch::Tensor& m);
 
 // The eta-phi attention graph of one jet, layer and head (exposed for tests).
 report::GraphDrawing attention_graph(const ShownJet& jet, size_t layer, int64_t head,

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "subq/report/html_page.h"
+#include <cmath>
+
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 
@@ -19,23 +20,7 @@ nlohmann::json head_summary(const HeadAttentionStatistics& h) {
 std::string fixed(const nlohmann::json& v, int digits = 3) {
   return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), digits) : "-";
 }
-
-void attention_table(report::HtmlPage& page, const nlohmann::json& group) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& layer : group["layers"])
-    for (size_t h = 0; h < layer["heads"].size(); ++h) {
-      const auto& s = layer["heads"][h];
-      const auto& above = s["fraction_rows_max_above"];
-      rows.push_back({layer["name"].get<std::string>(), std::to_string(h), std::to_string(s["rows"].get<int64_t>()),
-                      fixed(above["0.5"]), fixed(above["0.8"]), fixed(above["0.9"]), fixed(s["mean_row_max"]),
-                      fixed(s["mean_row_entropy"]), fixed(s["mean_uniform_row_entropy"]),
-                      fixed(s["fraction_weights_below_0.01"]), fixed(s["fraction_weights_above_0.99"]),
-                      fixed(s["pearson_attention_only_vs_log_weight"]), fixed(s["pearson_pair_bias_vs_log_weight"])});
-    }
-  page.table({"layer", "head", "rows", "max>0.5", "max>0.8", "max>0.9", "mean max", "entropy", "uniform entropy",
-              "w<0.01", "w>0.99", "r(logw-U, logw)", "r(U, logw)"},
-             rows);
-}
+std::string fixed(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "-"; }
 
 void subjet_table(report::HtmlPage& page, const nlohmann::json& subjets) {
   std::vector<std::vector<std::string>> rows;
@@ -50,14 +35,44 @@ void subjet_table(report::HtmlPage& page, const nlohmann::json& subjets) {
   page.table({"subjets", "layer", "head", "within", "between", "uniform within", "rows outside subjets"}, rows);
 }
 
-void save_both(const AttentionFigure& f, const std::filesystem::path& stem) {
-  std::visit([&](const auto& figure) {
-    report::save_figure(figure, stem.string() + ".png");
-    report::save_figure(figure, stem.string() + ".svg");
-  }, f.figure);
+}  // namespace
+
+void add_attention_table(report::HtmlPage& page, const std::vector<AttentionStatistics::Layer>& layers) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& layer : layers)
+    for (size_t h = 0; h < layer.heads.size(); ++h) {
+      const auto& s = layer.heads[h];
+      rows.push_back({layer.name, std::to_string(h), std::to_string(s.rows()), fixed(s.fraction_rows_max_above(0.5)),
+                      fixed(s.fraction_rows_max_above(0.8)), fixed(s.fraction_rows_max_above(0.9)),
+                      fixed(s.mean_row_max()), fixed(s.mean_row_entropy()), fixed(s.mean_uniform_entropy()),
+                      fixed(s.fraction_weights_near_zero()), fixed(s.fraction_weights_near_one()),
+                      fixed(s.attention_only_vs_log_weight().value()), fixed(s.pair_bias_vs_log_weight().value())});
+    }
+  page.table({"layer", "head", "rows", "max>0.5", "max>0.8", "max>0.9", "mean max", "entropy", "uniform entropy",
+              "w<0.01", "w>0.99", "r(logw-U, logw)", "r(U, logw)"},
+             rows);
 }
 
-}  // namespace
+int64_t add_figures(report::HtmlPage& page, const std::vector<AttentionFigure>& figures,
+                    const std::filesystem::path& figures_dir) {
+  std::string section;
+  for (const auto& f : figures) {
+    const auto stem = figures_dir / f.name;
+    std::visit([&](const auto& figure) {
+      report::save_figure(figure, stem.string() + ".png");
+      report::save_figure(figure, stem.string() + ".svg");
+    }, f.figure);
+    if (f.section != section) {
+      if (!section.empty()) page.end_grid();
+      page.heading(f.section);
+      page.begin_grid();
+      section = f.section;
+    }
+    page.figure(stem.string() + ".png", f.caption, figures_dir.filename().string() + "/" + f.name + ".svg");
+  }
+  if (!section.empty()) page.end_grid();
+  return static_cast<int64_t>(figures.size());
+}
 
 nlohmann::json attention_summary(const JetAttentionAnalysis& analysis) {
   nlohmann::json out = {{"source", analysis.source}, {"groups", nlohmann::json::array()}};
@@ -94,27 +109,15 @@ AttentionReportFiles write_attention_report(const JetAttentionAnalysis& analysis
       "bias U with log(softmax) (entries with weight 0 excluded). All numbers are in attention.json.",
       analysis.groups.at(0).attention.jets()));
   page.preformatted("model: " + analysis.model_config.dump());
-  for (const auto& g : summary["groups"]) {
-    if (g["jets"].get<int64_t>() == 0) continue;
-    page.heading(fmt::format("Statistics: {} ({} jets)", g["name"].get<std::string>(), g["jets"].get<int64_t>()));
-    attention_table(page, g);
+  for (size_t i = 0; i < analysis.groups.size(); ++i) {
+    const auto& g = analysis.groups[i];
+    if (g.attention.jets() == 0) continue;
+    page.heading(fmt::format("Statistics: {} ({} jets)", g.name, g.attention.jets()));
+    add_attention_table(page, g.attention.layers());
     page.heading("Within vs between subjets (exclusive kT, R = 0.8)", 3);
-    subjet_table(page, g["subjets"]);
+    subjet_table(page, summary["groups"][i]["subjets"]);
   }
-  std::string section;
-  for (const auto& f : attention_figures(analysis, options)) {
-    const auto stem = files.figures / f.name;
-    save_both(f, stem);
-    ++files.figure_count;
-    if (f.section != section) {
-      if (!section.empty()) page.end_grid();
-      page.heading(f.section);
-      page.begin_grid();
-      section = f.section;
-    }
-    page.figure(stem.string() + ".png", f.caption, "figures/" + f.name + ".svg");
-  }
-  if (!section.empty()) page.end_grid();
+  files.figure_count = add_figures(page, attention_figures(analysis, options), files.figures);
   write_text_atomically(files.html, page.render());
   return files;
 }

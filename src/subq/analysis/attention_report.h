@@ -11,6 +11,7 @@
 
 #include "subq/analysis/attention_figures.h"
 #include "subq/analysis/jet_attention_analysis.h"
+#include "subq/report/html_page.h"
 
 namespace subq::analysis {
 
@@ -22,6 +23,12 @@ struct AttentionReportFiles {
 AttentionReportFiles write_attention_report(const JetAttentionAnalysis& analysis,
                                             const std::filesystem::path& out_dir,
                                             const AttentionFigureOptions& options = {});
+
+// Pieces shared with the language-model report: the per layer/head statistics table, and
+// writing figures (PNG + SVG under `figures_dir`) into `page`, one section per figure section.
+void add_attention_table(report::HtmlPage& page, const std::vector<AttentionStatistics::Layer>& layers);
+int64_t add_figures(report::HtmlPage& page, const std::vector<AttentionFigure>& figures,
+                    const std::filesystem::path& figures_dir);
 
 // The headline numbers per group, layer and head (binary-row fractions, weights piled up at
 // 0 and 1, entropy, correlations, within-subjet shares): what `subq jets attention --json`
