@@ -148,11 +148,14 @@ int run_attention(const AttentionArgs& a) {
   auto part = std::dynamic_pointer_cast<models::part::ParticleTransformer>(loaded.model);
   SUBQ_CHECK(part, "{}: attention analysis needs a ParT checkpoint (this model has no attention)", a.model);
   auto jets = data::load_jets(a.data);
+  auto ids = torch::arange(jets.size(), torch::kInt64);  // index in the file, for figure names
   if (a.split == "test")
-    jets = jets.subset(train::make_fold_split(jets.size(), a.folds, a.fold, train::JetTrainOptions{}.val_fraction,
-                                              a.seed).test);
-  if (a.jets > 0 && a.jets < jets.size()) jets = jets.subset(torch::arange(a.jets, torch::kInt64));
+    ids = train::make_fold_split(jets.size(), a.folds, a.fold, train::JetTrainOptions{}.val_fraction, a.seed).test;
+  if (a.jets > 0 && a.jets < ids.size(0)) ids = ids.narrow(0, 0, a.jets);
+  ids = ids.contiguous();
+  if (ids.size(0) != jets.size()) jets = jets.subset(ids);
   analysis::JetAttentionOptions options;
+  options.jet_ids.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.size(0));
   options.show = a.show;
   options.batch_size = a.batch;
   const auto result = analysis::analyse_jet_attention(*part, jets, options);

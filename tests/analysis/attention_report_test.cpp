@@ -148,6 +148,13 @@ TEST(AttentionReport, CommandWritesReportAndJsonSummary) {
     (entry.path().extension() == ".png" ? png : svg) += 1;
   EXPECT_EQ(png, svg);
   EXPECT_EQ(png, 2u + 6u + 2u + 4u + 9u);  // one shown jet
+  // Shown jets are named by their index in the file, not in the test part.
+  const auto report = nlohmann::json::parse(read_file(dir / "report" / "attention.json"));
+  const auto& shown = report["shown_jets"][0];
+  const auto test_part = train::make_fold_split(2000, 1, 0, 0.1, 1).test;
+  EXPECT_EQ(shown["file_index"].get<int64_t>(), test_part[shown["index"].get<int64_t>()].item<int64_t>());
+  EXPECT_TRUE(std::filesystem::exists(
+      dir / "report" / "figures" / fmt::format("jet{}_class.0_map.png", shown["file_index"].get<int64_t>())));
 
   // Bad input: a missing data path fails with a message naming it, and leaves no report.
   const std::string missing = test::subq_binary() + " jets attention --model " + dir.path().string() +

@@ -61,7 +61,7 @@ std::vector<std::vector<double>> matrix_rows(const torch::Tensor& m) {
 
 namespace {
 
-std::string jet_stem(const ShownJet& jet) { return fmt::format("jet{}", jet.index); }
+std::string jet_stem(const ShownJet& jet) { return fmt::format("jet{}", jet.id); }
 
 void add_overview(const JetAttentionAnalysis& analysis, const AttentionFigureOptions& options,
                   std::vector<AttentionFigure>& out) {
@@ -130,12 +130,12 @@ void add_pca(const JetAttentionAnalysis& analysis, const AttentionFigureOptions&
 }
 
 void add_jet(const ShownJet& jet, const AttentionFigureOptions& options, std::vector<AttentionFigure>& out) {
-  const auto section = fmt::format("Jet {} ({}, {} particles)", jet.index, jet.class_name, jet.attention.particles());
+  const auto section = fmt::format("Jet {} ({}, {} particles)", jet.id, jet.class_name, jet.attention.particles());
   const auto& weights = jet.attention.particle_weights;
   for (size_t l = 0; l < weights.size(); ++l)
     for (int64_t h = 0; h < weights[l].size(0); ++h) {
       report::HeatMap map;
-      map.title = fmt::format("jet {} particle.{} head {}", jet.index, l, h);
+      map.title = fmt::format("jet {} particle.{} head {}", jet.id, l, h);
       map.x_label = "key particle (pT order)";
       map.y_label = "query particle";
       map.v_min = 0, map.v_max = 1;
@@ -150,7 +150,7 @@ void add_jet(const ShownJet& jet, const AttentionFigureOptions& options, std::ve
     }
   for (size_t l = 0; l < jet.attention.class_weights.size(); ++l) {
     report::HeatMap map;
-    map.title = fmt::format("jet {} class.{}: class token -> [cls, particles]", jet.index, l);
+    map.title = fmt::format("jet {} class.{}: class token -> [cls, particles]", jet.id, l);
     map.x_label = "key (0 = class token, then particles by pT)";
     map.y_label = "head";
     map.v_min = 0, map.v_max = 1;
@@ -166,7 +166,7 @@ void add_jet(const ShownJet& jet, const AttentionFigureOptions& options, std::ve
 report::GraphDrawing attention_graph(const ShownJet& jet, size_t layer, int64_t head,
                                      const AttentionFigureOptions& options) {
   report::GraphDrawing g;
-  g.title = fmt::format("jet {} particle.{} head {}", jet.index, layer, head);
+  g.title = fmt::format("jet {} particle.{} head {}", jet.id, layer, head);
   g.x_label = "delta eta";
   g.y_label = "delta phi";
   g.size = options.jet_size;

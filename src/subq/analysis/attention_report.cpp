@@ -114,8 +114,10 @@ AttentionReportFiles write_attention_report(const JetAttentionAnalysis& analysis
     if (g.attention.jets() == 0) continue;
     page.heading(fmt::format("Statistics: {} ({} jets)", g.name, g.attention.jets()));
     add_attention_table(page, g.attention.layers());
-    page.heading("Within vs between subjets (exclusive kT, R = 0.8)", 3);
-    subjet_table(page, summary["groups"][i]["subjets"]);
+    const auto& subjets = summary["groups"][i]["subjets"];
+    if (subjets.empty()) continue;
+    page.heading(fmt::format("Within vs between subjets (exclusive kT, R = {:g})", subjets[0]["radius"].get<double>()), 3);
+    subjet_table(page, subjets);
   }
   files.figure_count = add_figures(page, attention_figures(analysis, options), files.figures);
   write_text_atomically(files.html, page.render());

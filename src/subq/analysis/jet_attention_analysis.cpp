@@ -26,7 +26,7 @@ nlohmann::json JetAttentionAnalysis::to_json() const {
       out["pca"].push_back({{"layer", fmt::format("particle.{}", l)}, {"head", h},
                             {"explained_variance_ratio", pca[l][h].explained_variance_ratio}});
   for (const auto& s : shown)
-    out["shown_jets"].push_back({{"index", s.index}, {"class", s.class_name},
+    out["shown_jets"].push_back({{"index", s.index}, {"file_index", s.id}, {"class", s.class_name},
                                  {"particles", s.attention.particles()}});
   return out;
 }
@@ -92,6 +92,8 @@ JetAttentionAnalysis analyse_jet_attention(models::part::ParticleTransformer& mo
   SUBQ_CHECK(jets.num_classes() == model.config().num_classes,
              "{}: data has {} classes but the model was trained on {}", jets.source,
              jets.num_classes(), model.config().num_classes);
+  SUBQ_CHECK(options.jet_ids.empty() || static_cast<int64_t>(options.jet_ids.size()) == jets.size(),
+             "attention analysis: {} jet ids for {} jets", options.jet_ids.size(), jets.size());
   JetAttentionAnalysis analysis;
   analysis.source = jets.source;
   analysis.class_names = jets.class_names;
@@ -130,6 +132,7 @@ JetAttentionAnalysis analyse_jet_attention(models::part::ParticleTransformer& mo
       if (std::find(shown.begin(), shown.end(), index) != shown.end()) {
         ShownJet kept;
         kept.index = index;
+        kept.id = options.jet_ids.empty() ? index : options.jet_ids[index];
         kept.class_name = jets.class_names[jet.label];
         kept.attention = std::move(jet);
         kept.subjets = std::move(subjets);

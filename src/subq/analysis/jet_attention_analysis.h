@@ -27,6 +27,9 @@ struct JetAttentionOptions {
   std::vector<int> subjet_counts = {2, 3};
   double subjet_radius = 0.8;
   int64_t pca_particles = 16;           // PCA of each jet's leading k x k attention block
+  // Optional: each analysed jet's index in the file it came from (e.g. after taking a test
+  // split), used to name the shown jets; empty = position in the analysed dataset.
+  std::vector<int64_t> jet_ids;
   bool show_progress = true;
 };
 
@@ -40,7 +43,8 @@ struct AttentionGroup {
 
 // A jet kept for pictures. Kinematics are per row of `attention` (its real particles).
 struct ShownJet {
-  int64_t index = 0;  // in the dataset
+  int64_t index = 0;  // in the analysed dataset
+  int64_t id = 0;     // in the file (JetAttentionOptions::jet_ids), for names and titles
   std::string class_name;
   JetAttention attention;
   std::vector<double> delta_eta, delta_phi, pt;  // relative to the constituent-sum axis
