@@ -38,6 +38,11 @@ TEST(AttentionStatistics, HandComputedExample) {
   EXPECT_EQ(s.weight_histogram(), (std::vector<int64_t>{3, 3, 2, 1}));
   EXPECT_EQ(s.row_max_histogram(), (std::vector<int64_t>{0, 0, 2, 1}));
   EXPECT_EQ(s.attention_only_vs_log_weight().count(), 0);  // no pair bias given
+  EXPECT_TRUE(std::isnan(s.mean_self_weight()));           // not declared square
+  HeadAttentionStatistics square(4);
+  square.add(hand_weights(), torch::Tensor(), true);
+  EXPECT_DOUBLE_EQ(square.mean_self_weight(), (1 + 0.4 + 0.25) / 3);  // the diagonal
+  EXPECT_THROW(square.add(hand_weights().narrow(0, 0, 2), torch::Tensor(), true), Error);
 }
 
 TEST(AttentionStatistics, AttentionOnlyTermCorrelations) {
@@ -93,6 +98,8 @@ TEST(AttentionStatistics, CollectsEveryLayerAndHeadOfAJet) {
   const auto json = stats.to_json();
   EXPECT_EQ(json["layers"][0]["heads"][0]["fraction_rows_max_above"]["0.9"], 1.0 / 3);
   EXPECT_TRUE(json["layers"][2]["heads"][0]["pearson_attention_only_vs_log_weight"].is_null());
+  EXPECT_NEAR(json["layers"][0]["heads"][0]["mean_self_weight"].get<double>(), (1 + 0.4 + 0.25) / 3, 1e-7);
+  EXPECT_TRUE(json["layers"][2]["heads"][0]["mean_self_weight"].is_null());  // class token is no particle
 
   JetAttention other = jet;  // a jet from a different model shape is refused
   other.particle_weights[0] = torch::full({3, 3, 3}, 1.0f / 3);

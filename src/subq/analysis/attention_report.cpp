@@ -44,11 +44,12 @@ void add_attention_table(report::HtmlPage& page, const std::vector<AttentionStat
       const auto& s = layer.heads[h];
       rows.push_back({layer.name, std::to_string(h), std::to_string(s.rows()), fixed(s.fraction_rows_max_above(0.5)),
                       fixed(s.fraction_rows_max_above(0.8)), fixed(s.fraction_rows_max_above(0.9)),
-                      fixed(s.mean_row_max()), fixed(s.mean_row_entropy()), fixed(s.mean_uniform_entropy()),
+                      fixed(s.mean_row_max()), fixed(s.mean_self_weight()), fixed(s.mean_row_entropy()),
+                      fixed(s.mean_uniform_entropy()),
                       fixed(s.fraction_weights_near_zero()), fixed(s.fraction_weights_near_one()),
                       fixed(s.attention_only_vs_log_weight().value()), fixed(s.pair_bias_vs_log_weight().value())});
     }
-  page.table({"layer", "head", "rows", "max>0.5", "max>0.8", "max>0.9", "mean max", "entropy", "uniform entropy",
+  page.table({"layer", "head", "rows", "max>0.5", "max>0.8", "max>0.9", "mean max", "self", "entropy", "uniform entropy",
               "w<0.01", "w>0.99", "r(logw-U, logw)", "r(U, logw)"},
              rows);
 }

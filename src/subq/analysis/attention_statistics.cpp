@@ -37,12 +37,14 @@ HeadAttentionStatistics::HeadAttentionStatistics(int bins)
   SUBQ_CHECK(bins >= 1, "attention statistics: need at least one histogram bin, got {}", bins);
 }
 
-void HeadAttentionStatistics::add(const torch::Tensor& weights, const torch::Tensor& pair_bias) {
+void HeadAttentionStatistics::add(const torch::Tensor& weights, const torch::Tensor& pair_bias, bool square) {
   SUBQ_CHECK(weights.dim() == 2, "attention statistics: weights must be (L, S), got ({})",
              fmt::join(weights.sizes(), ", "));
   SUBQ_CHECK(!pair_bias.defined() || pair_bias.sizes() == weights.sizes(),
              "attention statistics: pair bias ({}) does not match weights ({})",
              fmt::join(pair_bias.sizes(), ", "), fmt::join(weights.sizes(), ", "));
+  SUBQ_CHECK(!square || weights.size(0) == weights.size(1), "attention statistics: a square map cannot be ({})",
+             fmt::join(weights.sizes(), ", "));
   const auto w = weights.to(torch::kDouble).contiguous();
   const auto u = pair_bias.defined() ? pair_bias.to(torch::kDouble).contiguous() : torch::Tensor();
   const double* wp = w.data_ptr<double>();
@@ -71,6 +73,7 @@ void HeadAttentionStatistics::add(const torch::Tensor& weights, const torch::Ten
     }
     weights_ += keys;
     ++rows_;
+    if (square) sum_self_ += wp[i * keys + i], ++self_rows_;
     sum_row_max_ += row_max;
     sum_entropy_ += entropy;
     sum_uniform_entropy_ += std::log(static_cast<double>(keys));
@@ -85,6 +88,10 @@ double HeadAttentionStatistics::fraction_rows_max_above(double threshold) const 
   return rows_ ? double(rows_above_[it - kBinaryThresholds.begin()]) / rows_ : 0;
 }
 
+double HeadAttentionStatistics::mean_self_weight() const {
+  return self_rows_ ? sum_self_ / self_rows_ : std::numeric_limits<double>::quiet_NaN();
+}
+
 nlohmann::json HeadAttentionStatistics::to_json() const {
   nlohmann::json above;
   for (double t : kBinaryThresholds) above[fmt::format("{:g}", t)] = fraction_rows_max_above(t);
@@ -97,6 +104,7 @@ nlohmann::json HeadAttentionStatistics::to_json() const {
           {"fraction_weights_below_0.01", fraction_weights_near_zero()},
           {"fraction_weights_above_0.99", fraction_weights_near_one()},
           {"fraction_weights_exactly_0", fraction_weights_exactly_zero()},
+          {"mean_self_weight", number_or_null(mean_self_weight())},
           {"weight_histogram", weight_histogram_},
           {"row_max_histogram", row_max_histogram_},
           {"histogram_range", {0.0, 1.0}},
@@ -121,7 +129,7 @@ void AttentionStatistics::add(const JetAttention& jet) {
     const auto& w = jet.particle_weights[l];
     auto& target = layer(index, fmt::format("particle.{}", l), w.size(0));
     for (int64_t h = 0; h < w.size(0); ++h)
-      target.heads[h].add(w[h], jet.pair_bias.defined() ? jet.pair_bias[h] : torch::Tensor());
+      target.heads[h].add(w[h], jet.pair_bias.defined() ? jet.pair_bias[h] : torch::Tensor(), true);
   }
   for (size_t l = 0; l < jet.class_weights.size(); ++l, ++index) {
     const auto& w = jet.class_weights[l];

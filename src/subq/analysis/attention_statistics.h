@@ -40,8 +40,9 @@ class HeadAttentionStatistics {
   explicit HeadAttentionStatistics(int bins = 50);
 
   // `weights` (L, S): L query rows over S keys, every entry a real pair, rows summing to 1.
-  // `pair_bias` (L, S) or undefined (class attention has none).
-  void add(const torch::Tensor& weights, const torch::Tensor& pair_bias);
+  // `pair_bias` (L, S) or undefined (class attention has none). `square` says row i and key i
+  // are the same particle (particle attention), so the diagonal is self-attention.
+  void add(const torch::Tensor& weights, const torch::Tensor& pair_bias, bool square = false);
 
   int64_t rows() const { return rows_; }
   int64_t weights() const { return weights_; }
@@ -52,6 +53,9 @@ class HeadAttentionStatistics {
   double fraction_weights_near_zero() const { return weights_ ? double(near_zero_) / weights_ : 0; }
   double fraction_weights_near_one() const { return weights_ ? double(near_one_) / weights_ : 0; }
   double fraction_weights_exactly_zero() const { return weights_ ? double(exact_zero_) / weights_ : 0; }
+  // Mean weight a query puts on itself (square maps only, where row i and key i are the same
+  // particle; NaN otherwise): separates "attends to itself" from "attends to one other".
+  double mean_self_weight() const;
   const std::vector<int64_t>& weight_histogram() const { return weight_histogram_; }
   const std::vector<int64_t>& row_max_histogram() const { return row_max_histogram_; }
   // Pearson over entries with weight > 0 (log w is finite there).
@@ -65,8 +69,8 @@ class HeadAttentionStatistics {
   int bins_;
   std::vector<int64_t> weight_histogram_, row_max_histogram_;
   std::array<int64_t, kBinaryThresholds.size()> rows_above_{};
-  int64_t rows_ = 0, weights_ = 0, near_zero_ = 0, near_one_ = 0, exact_zero_ = 0;
-  double sum_row_max_ = 0, sum_entropy_ = 0, sum_uniform_entropy_ = 0;
+  int64_t rows_ = 0, weights_ = 0, near_zero_ = 0, near_one_ = 0, exact_zero_ = 0, self_rows_ = 0;
+  double sum_self_ = 0, sum_row_max_ = 0, sum_entropy_ = 0, sum_uniform_entropy_ = 0;
   PearsonAccumulator only_vs_log_, only_vs_weight_, bias_vs_log_;
 };
 
