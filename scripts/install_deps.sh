@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3-torch python3-numpy   # side-by-side PyTorch reference runs (/usr/bin/python3)
   python3-pip python3-venv
+  chromium                # headless check that the attention report loads (tests skip without it)
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,8 +1,10 @@
-// `subq jets train|eval|baseline`: jet tagging with ParT and PCN on real jet files
-// (a directory of .npy arrays, a Top-tagging .h5, or subq's jet HDF5 schema).
+// `subq jets train|eval|baseline|attention`: jet tagging with ParT and PCN on real jet files
+// (a directory of .npy arrays, a Top-tagging .h5, or subq's jet HDF5 schema), and the
+// attention report of a trained ParT (analysis/attention_report.h).
 #include <iostream>
 
 #include "command.h"
+#include "subq/analysis/attention_report.h"
 #include "subq/data/jet_dataset.h"
 #include "subq/data/jet_features.h"
 #include "subq/models/part/part_config.h"
@@ -115,6 +117,64 @@ int run_train(const TrainArgs& a) {
   return 0;
 }
 
+struct AttentionArgs {
+  cli::CommonOptions common;
+  std::string model, data, out, split = "all";
+  int64_t jets = 0, show = 4, batch = 64, folds = 1, fold = 0;
+  uint64_t seed = 1;
+  bool json = false;
+};
+
+void setup_attention(CLI::App& app, AttentionArgs& a) {
+  a.common.add_to(app);
+  app.add_option("--model", a.model, "ParT checkpoint file or training output directory")->required();
+  app.add_option("--data", a.data, "jet data")->required();
+  app.add_option("--out", a.out, "report directory (report.html, attention.json, figures/)")->required();
+  app.add_option("--jets", a.jets, "analyse only the first N jets of the split (0 = all)")->capture_default_str();
+  app.add_option("--show", a.show, "jets drawn in full (heat maps, eta-phi graphs)")->capture_default_str();
+  app.add_option("--batch", a.batch, "batch size")->capture_default_str();
+  app.add_option("--split", a.split, "all, or test = the test part of `jets train`'s split (--folds/--fold/--seed)")
+      ->check(CLI::IsMember({"all", "test"}))->capture_default_str();
+  app.add_option("--folds", a.folds, "with --split test: the training run's --folds")->capture_default_str();
+  app.add_option("--fold", a.fold, "with --split test: which fold's test part")->capture_default_str();
+  app.add_option("--seed", a.seed, "with --split test: the training run's --seed")->capture_default_str();
+  app.add_flag("--json", a.json, "print the per-layer/head summary as JSON");
+}
+
+int run_attention(const AttentionArgs& a) {
+  a.common.apply();
+  if (a.json) Progress::set_quiet(true);
+  const auto loaded = train::load_jet_tagger(a.model);
+  auto part = std::dynamic_pointer_cast<models::part::ParticleTransformer>(loaded.model);
+  SUBQ_CHECK(part, "{}: attention analysis needs a ParT checkpoint (this model has no attention)", a.model);
+  auto jets = data::load_jets(a.data);
+  auto ids = torch::arange(jets.size(), torch::kInt64);  // index in the file, for figure names
+  if (a.split == "test")
+    ids = train::make_fold_split(jets.size(), a.folds, a.fold, train::JetTrainOptions{}.val_fraction, a.seed).test;
+  if (a.jets > 0 && a.jets < ids.size(0)) ids = ids.narrow(0, 0, a.jets);
+  ids = ids.contiguous();
+  if (ids.size(0) != jets.size()) jets = jets.subset(ids);
+  analysis::JetAttentionOptions options;
+  options.jet_ids.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.size(0));
+  options.show = a.show;
+  options.batch_size = a.batch;
+  const auto result = analysis::analyse_jet_attention(*part, jets, options);
+  const auto files = analysis::write_attention_report(result, a.out);
+  const auto summary = analysis::attention_summary(result);
+  std::string text = fmt::format("{} jets from {} ({} split): {} ({} figures), {}\n", jets.size(), a.data, a.split,
+                                 files.html.string(), files.figure_count, files.json.string());
+  for (const auto& layer : summary["groups"][0]["layers"])
+    for (size_t h = 0; h < layer["heads"].size(); ++h) {
+      const auto& s = layer["heads"][h];
+      text += fmt::format("  {:<11} head {}  rows max>0.5 {:.3f}  >0.9 {:.3f}  weights <0.01 {:.3f}  >0.99 {:.3f}\n",
+                          layer["name"].get<std::string>(), h, s["fraction_rows_max_above"]["0.5"].get<double>(),
+                          s["fraction_rows_max_above"]["0.9"].get<double>(),
+                          s["fraction_weights_below_0.01"].get<double>(), s["fraction_weights_above_0.99"].get<double>());
+    }
+  print_json_or(summary, a.json, text);
+  return 0;
+}
+
 cli::Action setup_jets(CLI::App& app) {
   app.require_subcommand(1);
   auto train_args = std::make_shared<TrainArgs>();
@@ -151,8 +211,13 @@ cli::Action setup_jets(CLI::App& app) {
   base_cmd->add_option("--max-jets", base_args->max_jets, "use only the first N jets");
   base_cmd->add_flag("--json", base_args->json, "print as JSON");
 
+  auto attention_args = std::make_shared<AttentionArgs>();
+  auto* attention_cmd = app.add_subcommand("attention", "report on a trained ParT's attention (HTML, JSON, figures)");
+  setup_attention(*attention_cmd, *attention_args);
+
   return [=]() -> int {
     if (train_cmd->parsed()) return run_train(*train_args);
+    if (attention_cmd->parsed()) return run_attention(*attention_args);
     if (eval_cmd->parsed()) {
       eval_args->common.apply();
       if (eval_args->json) Progress::set_quiet(true);
@@ -183,6 +248,6 @@ cli::Action setup_jets(CLI::App& app) {
   };
 }
 
-SUBQ_COMMAND("jets", "jet tagging with ParT and PCN: train, eval, baseline", setup_jets);
+SUBQ_COMMAND("jets", "jet tagging with ParT and PCN: train, eval, baseline, attention", setup_jets);
 
 }  // namespace

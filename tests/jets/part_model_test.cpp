@@ -4,6 +4,7 @@
 #include "subq/models/part/particle_transformer.h"
 #include "subq/train/jet_trainer.h"
 #include "support/test_support.h"
+#include "support/tiny_part_config.h"
 
 namespace subq::models::part {
 namespace {
@@ -18,15 +19,7 @@ TEST(ParT, ParameterCountMatchesWeaver) {
   EXPECT_EQ(count_parameters(ParticleTransformer(config)), 2143486);
 }
 
-ParticleTransformerConfig tiny_config() {
-  ParticleTransformerConfig c;
-  c.embed_dims = {16, 32, 16};
-  c.pair_embed_dims = {8};
-  c.num_heads = 2;
-  c.num_layers = 2;
-  c.num_cls_layers = 1;
-  return c;
-}
+ParticleTransformerConfig tiny_config() { return test::tiny_part_config(); }
 
 // Random but physical jets: positive energies above |p|.
 data::JetBatch random_batch(int64_t batch, int64_t particles, int64_t real) {

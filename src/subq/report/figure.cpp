@@ -336,6 +336,7 @@ void save_figure(const HeatMap& map, const std::filesystem::path& path) {
 void save_figure(const GraphDrawing& g, const std::filesystem::path& path) {
   std::vector<double> xs, ys, sizes;
   for (const auto& n : g.nodes) xs.push_back(n.x), ys.push_back(n.y), sizes.push_back(n.size);
+  for (const auto& m : g.markers) xs.push_back(m.x), ys.push_back(m.y);
   for (const auto& e : g.edges)
     SUBQ_CHECK(e.from >= 0 && e.to >= 0 && e.from < static_cast<int>(g.nodes.size()) &&
                    e.to < static_cast<int>(g.nodes.size()),
@@ -367,6 +368,17 @@ void save_figure(const GraphDrawing& g, const std::filesystem::path& path) {
     cairo_new_sub_path(cr);
     cairo_arc(cr, x.map(n.x), y.map(n.y), r, 0, 2 * M_PI);
     cairo_fill(cr);
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_set_line_width(cr, 2);
+  for (const auto& m : g.markers) {
+    const double px = x.map(m.x), py = y.map(m.y), arm = 6;
+    cairo_move_to(cr, px - arm, py - arm);
+    cairo_line_to(cr, px + arm, py + arm);
+    cairo_move_to(cr, px - arm, py + arm);
+    cairo_line_to(cr, px + arm, py - arm);
+    cairo_stroke(cr);
+    text(cr, m.label, px + arm + 2, py, 0, 0.5, 10);
   }
   std::vector<std::pair<std::string, Rgb>> legend;
   for (size_t i = 0; i < g.category_names.size(); ++i)

@@ -59,10 +59,16 @@ struct GraphEdge {
   int from = 0, to = 0;
   double weight = 1;   // line width and opacity scale with weight / max weight
 };
+// A labelled cross drawn over the graph (e.g. a subjet axis).
+struct GraphMarker {
+  double x = 0, y = 0;
+  std::string label;
+};
 struct GraphDrawing {
   std::string title, x_label, y_label;
   std::vector<GraphNode> nodes;
   std::vector<GraphEdge> edges;
+  std::vector<GraphMarker> markers;
   std::vector<std::string> category_names;  // legend, indexed by category
   FigureSize size;
 };
