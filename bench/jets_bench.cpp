@@ -93,6 +93,11 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch_size = std::stoi(argv[++i]);
     else if (a == "--iters") iters = std::stoi(argv[++i]);
     else if (a == "--no-python") python = false;
+    else {
+      std::fprintf(stderr,
+                   "usage: jets_bench [--data DIR] [--threads N] [--batch B] [--iters N] [--no-python]\n");
+      return a == "--help" || a == "-h" ? 0 : 2;
+    }
   }
   configure_threads(threads);
   torch::manual_seed(0);
