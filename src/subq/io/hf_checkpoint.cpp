@@ -115,6 +115,16 @@ std::string convert_name(const std::string& name, bool from_hf) {
   return "";
 }
 
+// q/k weights change RoPE row order between the two namings (see the header); every other
+// tensor is the same. `gguf_name` says which tensor it is, `to_hf` the direction.
+torch::Tensor convert_rope_rows(const std::string& gguf_name, const torch::Tensor& w, int64_t n_heads,
+                                int64_t n_kv_heads, bool to_hf) {
+  const bool is_q = gguf_name.find(".attn_q.") != std::string::npos;
+  const bool is_k = gguf_name.find(".attn_k.") != std::string::npos;
+  if (!is_q && !is_k) return w;
+  return permute_rows(w, is_q ? n_heads : n_kv_heads, /*to_interleaved=*/!to_hf);
+}
+
 }  // namespace
 
 std::string hf_to_gguf_name(const std::string& name) { return convert_name(name, true); }
@@ -125,11 +135,7 @@ TensorMap gguf_llama_to_hf(const TensorMap& gguf_tensors, int64_t n_heads, int64
   for (const auto& [name, tensor] : gguf_tensors) {
     const std::string hf = gguf_to_hf_name(name);
     SUBQ_CHECK(!hf.empty(), "no Hugging Face name for tensor '{}'", name);
-    const bool is_q = name.find(".attn_q.") != std::string::npos;
-    const bool is_k = name.find(".attn_k.") != std::string::npos;
-    out[hf] = is_q ? rope_rows_interleaved_to_hf(tensor, n_heads)
-              : is_k ? rope_rows_interleaved_to_hf(tensor, n_kv_heads)
-                     : tensor;
+    out[hf] = convert_rope_rows(name, tensor, n_heads, n_kv_heads, /*to_hf=*/true);
   }
   return out;
 }
@@ -150,11 +156,7 @@ TensorMap hf_llama_to_gguf(const TensorMap& hf_tensors, const json& config) {
   for (const auto& [name, tensor] : hf_tensors) {
     const std::string gguf = hf_to_gguf_name(name);
     if (gguf.empty()) continue;
-    const bool is_q = gguf.find(".attn_q.") != std::string::npos;
-    const bool is_k = gguf.find(".attn_k.") != std::string::npos;
-    out[gguf] = is_q ? rope_rows_hf_to_interleaved(tensor, n_heads)
-                : is_k ? rope_rows_hf_to_interleaved(tensor, n_kv_heads)
-                       : tensor;
+    out[gguf] = convert_rope_rows(gguf, tensor, n_heads, n_kv_heads, /*to_hf=*/false);
   }
   return out;
 }
