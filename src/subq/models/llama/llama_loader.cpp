@@ -48,20 +48,26 @@ void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const
   }
 }
 
-void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
+std::vector<std::pair<std::string, torch::Tensor>> extra_parameters(LlamaModelImpl& model) {
   std::set<std::string> standard;
   for (const auto& names : llama_tensor_names(model.config())) standard.insert(names.second);
+  std::vector<std::pair<std::string, torch::Tensor>> extra;
+  for (const auto& p : model.named_parameters(/*recurse=*/true))
+    if (!standard.count(p.key())) extra.emplace_back(p.key(), p.value());
+  return extra;
+}
+
+void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
   torch::NoGradGuard no_grad;
-  for (auto& p : model.named_parameters(/*recurse=*/true)) {
-    if (standard.count(p.key())) continue;
-    const auto name = kExtraTensorPrefix + p.key();
+  for (auto& [param_name, param] : extra_parameters(model)) {
+    const auto name = kExtraTensorPrefix + param_name;
     const auto tensor = source(name);
     SUBQ_CHECK(tensor.defined(), "{}: missing tensor '{}' (the config's attention kinds need it)", file, name);
-    SUBQ_CHECK(tensor.sizes() == p.value().sizes(), "{}: tensor '{}' has shape [{}], expected [{}]", file, name,
-               fmt::join(tensor.sizes(), ", "), fmt::join(p.value().sizes(), ", "));
+    SUBQ_CHECK(tensor.sizes() == param.sizes(), "{}: tensor '{}' has shape [{}], expected [{}]", file, name,
+               fmt::join(tensor.sizes(), ", "), fmt::join(param.sizes(), ", "));
     SUBQ_CHECK(torch::isfinite(tensor).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values", file,
                name);
-    p.value().copy_(tensor);
+    param.copy_(tensor);
   }
 }
 

@@ -56,6 +56,9 @@ void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const
 // Parameters beyond the standard Llama weights (e.g. hybrid attention feature maps and gates)
 // are stored in subq's own checkpoints under this prefix + their parameter name.
 constexpr const char* kExtraTensorPrefix = "subq.";
+// The model's parameters that are not standard Llama weights (not in llama_tensor_names),
+// e.g. hybrid attention feature maps and gates, with their parameter names.
+std::vector<std::pair<std::string, torch::Tensor>> extra_parameters(LlamaModelImpl& model);
 // Copies them from `source` (names with the prefix); every one the model has is required.
 void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file);
 

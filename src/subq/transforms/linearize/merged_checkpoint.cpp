@@ -1,7 +1,5 @@
 #include "subq/transforms/linearize/merged_checkpoint.h"
 
-#include <set>
-
 #include "subq/io/gguf.h"
 #include "subq/io/gguf_writer.h"
 #include "subq/io/hf_checkpoint.h"
@@ -30,14 +28,10 @@ torch::Tensor stored(const torch::Tensor& t) { return t.detach().to(torch::kCPU,
 io::TensorMap checkpoint_tensors(models::LlamaModelImpl& model, const models::LlamaConfig& config) {
   auto params = model.named_parameters(/*recurse=*/true);
   io::TensorMap gguf_named;
-  std::set<std::string> standard;
-  for (const auto& [gguf, param] : models::llama_tensor_names(config)) {
-    gguf_named[gguf] = stored(params[param]);
-    standard.insert(param);
-  }
+  for (const auto& [gguf, param] : models::llama_tensor_names(config)) gguf_named[gguf] = stored(params[param]);
   auto tensors = io::gguf_llama_to_hf(gguf_named, config.n_heads, config.n_kv_heads);
-  for (const auto& p : params)
-    if (!standard.count(p.key())) tensors[models::kExtraTensorPrefix + p.key()] = stored(p.value());
+  for (const auto& [name, param] : models::extra_parameters(model))
+    tensors[models::kExtraTensorPrefix + name] = stored(param);
   return tensors;
 }
 
