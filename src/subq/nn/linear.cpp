@@ -36,7 +36,7 @@ torch::Tensor DenseLinear::forward(const torch::Tensor& x) {
   // LibTorch's linear on a non-contiguous (e.g. transposed) input that requires grad takes
   // matmul's unfolded path, one small bmm per batch row: Lyra's training step spent 45% of
   // its time there (507 ms per batch of 64 x 44 residues, 1 thread). A copy is far cheaper.
-  return torch::nn::functional::linear(x.is_contiguous() ? x : x.contiguous(), weight, bias);
+  return torch::nn::functional::linear(x.contiguous(), weight, bias);
 }
 
 c10::optional<torch::Tensor> DenseLinear::effective_bias() const {
