@@ -5,12 +5,10 @@
 
 #include "command.h"
 #include "subq/models/llama/llama_loader.h"
-#include "subq/transforms/compress/calibration.h"
+#include "subq/transforms/compress/compress_recipe.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/compressed_llama.h"
 #include "subq/transforms/compress/rank_chart.h"
-#include "subq/transforms/compress/soft_rank.h"
-#include "subq/transforms/compress/svd_baselines.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
@@ -62,53 +60,25 @@ void freeze_all(torch::nn::Module& model) {
   for (auto& p : model.parameters()) p.set_requires_grad(false);
 }
 
-// Short fine-tune of the exported low-rank layers with next-token loss.
-double finetune(models::LlamaModelImpl& model, const std::vector<nn::LinearRef>& refs,
-                const std::vector<torch::Tensor>& batches, int64_t steps, double lr) {
-  std::vector<torch::Tensor> params;
-  for (const auto& ref : refs)
-    for (auto& p : (*ref.slot)->parameters()) {
-      p.set_requires_grad(true);
-      params.push_back(p);
-    }
-  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(lr));
-  Progress progress("fine-tune", steps, "step");
-  double loss_value = 0;
-  for (int64_t step = 0; step < steps; ++step) {
-    optimizer.zero_grad();
-    auto loss = next_token_loss(model, batches[step % batches.size()]);
-    loss.backward();
-    optimizer.step();
-    loss_value = loss.item<double>();
-    progress.advance(1, fmt::format("loss {:.3f}", loss_value));
-  }
-  progress.finish();
-  for (auto& p : params) p.set_requires_grad(false);
-  return loss_value;
+// Calibration forward passes (for asvd and the whitened basis): the first calib-tokens.
+int64_t calibration_batches(const Options& opt, size_t available) {
+  return std::max<int64_t>(1, std::min<int64_t>(available, opt.calib_tokens / (opt.batch * opt.seq)));
 }
 
-compress::InputStatisticsMap calibrate(models::LlamaModelImpl& model, const Options& opt,
-                                       const std::vector<torch::Tensor>& batches) {
-  const int64_t n = std::max<int64_t>(1, std::min<int64_t>(batches.size(),
-                                                           opt.calib_tokens / (opt.batch * opt.seq)));
-  return compress::collect_input_statistics(compress::slots_of(model), opt.layers, [&] {
-    torch::NoGradGuard no_grad;
-    Progress progress("calibration", n, "batch");
-    for (int64_t i = 0; i < n; ++i) {
-      model.forward(batches[i].narrow(1, 0, opt.seq));
-      progress.advance(1);
-    }
-    progress.finish();
-  });
+void run_calibration(models::LlamaModelImpl& model, const Options& opt, const std::vector<torch::Tensor>& batches) {
+  torch::NoGradGuard no_grad;
+  const int64_t n = calibration_batches(opt, batches.size());
+  Progress progress("calibration", n, "batch");
+  for (int64_t i = 0; i < n; ++i) {
+    model.forward(batches[i].narrow(1, 0, opt.seq));
+    progress.advance(1);
+  }
+  progress.finish();
 }
 
 int run(const Options& opt) {
   opt.common.apply();
   if (opt.json) Progress::set_quiet(true);
-  SUBQ_CHECK(opt.method == "softrank" || opt.method == "svd" || opt.method == "asvd",
-             "--method must be softrank, svd or asvd, got '{}'", opt.method);
-  SUBQ_CHECK(opt.basis == "svd" || opt.basis == "whitened",
-             "--basis must be svd or whitened, got '{}'", opt.basis);
   SUBQ_CHECK(!compress::is_compressed_checkpoint(opt.model),
              "{}: already a compressed checkpoint; compress its base model instead", opt.model);
   Timer timer;
@@ -120,58 +90,29 @@ int run(const Options& opt) {
   const auto batches = token_batches(*loaded.tokenizer, opt.data,
                                      std::max(opt.budget_tokens, opt.calib_tokens), opt.seq,
                                      opt.batch);
-  std::vector<int64_t> before;
-  for (const auto& ref : compress::chosen_linears(slots, opt.layers))
-    before.push_back((*ref.slot)->stored_parameters());
-
+  compress::CompressRecipe recipe;
+  recipe.method = opt.method;
+  recipe.basis = opt.basis;
+  recipe.layers = opt.layers;
+  recipe.target = opt.target;
+  recipe.steps = std::max<int64_t>(1, opt.budget_tokens / (opt.batch * opt.seq));
+  recipe.initial_threshold = opt.initial_threshold;
+  recipe.lr = opt.lr;
+  recipe.lr_threshold = opt.lr_threshold;
+  recipe.start_at_budget = opt.start_at_budget;
+  recipe.finetune_steps = opt.finetune_tokens > 0 ? std::max<int64_t>(1, opt.finetune_tokens / (opt.batch * opt.seq)) : 0;
+  recipe.finetune_lr = opt.finetune_lr;
+  compress::CompressCallbacks callbacks;
+  callbacks.loss = [&](int64_t step) { return next_token_loss(model, batches[step % batches.size()]); };
+  callbacks.calibrate = [&] { run_calibration(model, opt, batches); };
+  callbacks.set_mode = [&](bool training) { model.train(training); };
+  auto outcome = compress::compress_linears(slots, recipe, callbacks);
+  const auto& report = outcome.layers;
   nlohmann::json settings = {{"data", opt.data}, {"seq", opt.seq}, {"batch", opt.batch}};
-  std::vector<compress::CompressedLayer> report;
-  const bool whiten = opt.method == "asvd" || opt.basis == "whitened";
-  compress::InputStatisticsMap stats;
-  if (whiten) {
-    stats = calibrate(model, opt, batches);
-    settings["calibration_tokens"] = std::min<int64_t>(batches.size(), opt.calib_tokens / (opt.batch * opt.seq)) * opt.batch * opt.seq;
-  }
-  if (opt.method == "softrank") {
-    auto layers = compress::convert_to_soft_rank(slots, opt.layers, opt.initial_threshold,
-                                                 whiten ? &stats : nullptr);
-    if (opt.start_at_budget) compress::start_at_budget(layers, opt.target);
-    compress::SoftRankTraining training;
-    training.target_reduction = opt.target;
-    training.steps = std::max<int64_t>(1, opt.budget_tokens / (opt.batch * opt.seq));
-    training.lr_factors = opt.lr;
-    training.lr_threshold = opt.lr_threshold;
-    model.train();
-    auto history = compress::train_soft_rank(
-        layers, [&](int64_t step) { return next_token_loss(model, batches[step % batches.size()]); },
-        training);
-    model.eval();
-    const double shift = compress::enforce_budget(layers, opt.target);
-    report = compress::export_soft_rank(layers, before);
-    settings.update({{"basis", opt.basis},
-                     {"start_at_budget", opt.start_at_budget},
-                     {"steps", training.steps},
-                     {"training_tokens", training.steps * opt.batch * opt.seq},
-                     {"initial_threshold", opt.initial_threshold},
-                     {"lr", opt.lr},
-                     {"lr_threshold", opt.lr_threshold},
-                     {"temperature", {training.annealing.temperature_start, training.annealing.temperature_end}},
-                     {"lambda", {training.annealing.lambda_start, training.annealing.lambda_end}},
-                     {"first_loss", history.front().task_loss},
-                     {"last_loss", history.back().task_loss},
-                     {"budget_logit_shift", shift}});
-  } else {
-    report = compress::truncate_uniform(slots, opt.layers, opt.target, whiten ? &stats : nullptr);
-  }
-  if (opt.finetune_tokens > 0) {
-    const int64_t steps = std::max<int64_t>(1, opt.finetune_tokens / (opt.batch * opt.seq));
-    model.train();
-    settings["finetune_last_loss"] =
-        finetune(model, compress::chosen_linears(slots, opt.layers), batches, steps, opt.finetune_lr);
-    model.eval();
-    settings["finetune_steps"] = steps;
-    settings["finetune_lr"] = opt.finetune_lr;
-  }
+  settings.update(outcome.settings);
+  if (recipe.needs_calibration())
+    settings["calibration_tokens"] = calibration_batches(opt, batches.size()) * opt.batch * opt.seq;
+  if (opt.method == "softrank") settings["training_tokens"] = recipe.steps * opt.batch * opt.seq;
 
   compress::CompressedManifest manifest;
   manifest.base_model = std::filesystem::absolute(opt.model).string();

@@ -2,6 +2,8 @@
 // shape), parameter count.
 #include <iostream>
 
+#include <fmt/ranges.h>
+
 #include "command.h"
 #include "subq/models/llama/llama_loader.h"
 

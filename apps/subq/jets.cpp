@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "command.h"
+#include "jets_compress.h"
 #include "subq/analysis/attention_report.h"
 #include "subq/data/jet_dataset.h"
 #include "subq/data/jet_features.h"
+#include "subq/data/jet_graph.h"
 #include "subq/models/part/part_config.h"
 #include "subq/models/pcn/pcn_config.h"
 #include "subq/train/jet_experiment.h"
@@ -20,6 +22,8 @@ using namespace subq;
 struct TrainArgs {
   cli::CommonOptions common;
   std::string model = "part", data, out, variant = "gcnn", knn = "features", features = "kin";
+  std::string pcn_features = "raw", pooling = "mean";
+  int64_t head_hidden = 0;
   int64_t folds = 1, epochs = 20, batch = 128, max_jets = 0, patience = 10;
   double lr = 1e-3;
   uint64_t seed = 1;
@@ -48,6 +52,11 @@ nlohmann::json model_config(const TrainArgs& a, const data::JetDataset& jets) {
     c.variant = a.variant;
     c.num_classes = jets.num_classes();
     c.knn_space = a.knn;
+    c.node_features = a.pcn_features;
+    c.input_dim = a.pcn_features == "kin" ? data::part_feature_count(data::PartFeatureSet::kinematic)
+                                          : data::kPcnNodeFeatures;
+    c.pooling = a.pooling;
+    c.head_hidden = a.head_hidden;
     c.max_particles = jets.max_particles();
     if (a.order > 0) c.order = a.order;
     if (a.hidden > 0) c.hidden = a.hidden;
@@ -84,6 +93,11 @@ void setup_train(CLI::App& app, std::shared_ptr<TrainArgs> a) {
   app.add_option("--features", a->features, "ParT inputs: kin (7) or full (17)")->capture_default_str();
   app.add_option("--variant", a->variant, "PCN: gcnn or dgcnn")->capture_default_str();
   app.add_option("--knn", a->knn, "PCN graph: features (raw node features) or etaphi")->capture_default_str();
+  app.add_option("--pcn-features", a->pcn_features, "PCN node features: raw (16, the reference) or kin (ParT's 7)")
+      ->capture_default_str();
+  app.add_option("--pooling", a->pooling, "PCN pooling: mean (the reference) or mean_max")->capture_default_str();
+  app.add_option("--head-hidden", a->head_hidden, "PCN head: 0 = one Linear (the reference), N = Linear-ReLU-Linear")
+      ->capture_default_str();
   app.add_option("--layers", a->layers, "ParT particle blocks (default 8)");
   app.add_option("--cls-layers", a->cls_layers, "ParT class blocks (default 2)");
   app.add_option("--heads", a->heads, "ParT heads (default 8)");
@@ -214,8 +228,10 @@ cli::Action setup_jets(CLI::App& app) {
   auto attention_args = std::make_shared<AttentionArgs>();
   auto* attention_cmd = app.add_subcommand("attention", "report on a trained ParT's attention (HTML, JSON, figures)");
   setup_attention(*attention_cmd, *attention_args);
+  const auto run_compress = cli::add_jets_compress(app);
 
   return [=]() -> int {
+    if (const int rc = run_compress(); rc >= 0) return rc;
     if (train_cmd->parsed()) return run_train(*train_args);
     if (attention_cmd->parsed()) return run_attention(*attention_args);
     if (eval_cmd->parsed()) {
@@ -248,6 +264,6 @@ cli::Action setup_jets(CLI::App& app) {
   };
 }
 
-SUBQ_COMMAND("jets", "jet tagging with ParT and PCN: train, eval, baseline, attention", setup_jets);
+SUBQ_COMMAND("jets", "jet tagging with ParT and PCN: train, eval, baseline, attention, compress", setup_jets);
 
 }  // namespace

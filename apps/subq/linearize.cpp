@@ -103,7 +103,12 @@ int run(Options& opt) {
   if (opt.budget_tokens > 0) opt.lin.apply_token_budget(opt.budget_tokens);
   std::filesystem::create_directories(opt.out);
 
+  const auto device = subq::parse_device(opt.common.device);
+  if (device.is_cuda() && group->world_size() > 1)
+    subq::fail("--nproc {} with --device {}: multi-process training is Gloo/CPU only (NCCL is not wired)",
+               opt.nproc, opt.common.device);
   auto base = subq::models::load_llama(opt.model);
+  base.model->to(device);
   const auto docs = training_documents(opt, base, *group);
   const auto data = pack(opt, docs, *base.tokenizer);
   subq::transforms::LinearizedAttentions attentions{nullptr};
@@ -119,6 +124,7 @@ int run(Options& opt) {
   if (!group->is_main()) return 0;
   if (!opt.eval_text.empty()) {
     auto teacher = subq::models::load_llama(opt.model);
+    teacher.model->to(device);
     const auto ctx = opt.lin.seq_len;
     const auto b = evaluate(teacher, opt.eval_text, ctx, opt.eval_docs);
     const auto l = evaluate(base, opt.eval_text, ctx, opt.eval_docs);

@@ -1,5 +1,7 @@
 #include "subq/analysis/attention_pca.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/util/error.h"
 
 namespace subq::analysis {

@@ -1,5 +1,7 @@
 #include "subq/analysis/attention_statistics.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>

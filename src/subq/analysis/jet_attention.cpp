@@ -1,5 +1,7 @@
 #include "subq/analysis/jet_attention.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/util/error.h"
 
 namespace subq::analysis {

@@ -1,5 +1,7 @@
 #include "subq/data/bio_table.h"
 
+#include <fmt/ranges.h>
+
 #include <zlib.h>
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 #include "subq/data/jet_dataset.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 #include "subq/io/hdf5_jets.h"

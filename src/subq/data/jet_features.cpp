@@ -1,5 +1,7 @@
 #include "subq/data/jet_features.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 

@@ -1,5 +1,7 @@
 #include "subq/io/hdf5_jets.h"
 
+#include <fmt/ranges.h>
+
 #include <hdf5.h>
 #include <unistd.h>
 

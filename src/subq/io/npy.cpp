@@ -1,5 +1,7 @@
 #include "subq/io/npy.h"
 
+#include <fmt/ranges.h>
+
 #include <cstring>
 #include <regex>
 

@@ -9,6 +9,7 @@
 
 #include "subq/data/jet_batch.h"
 #include "subq/data/jet_inputs.h"
+#include "subq/nn/linear.h"
 
 namespace subq::models {
 
@@ -19,6 +20,8 @@ class JetTagger : public torch::nn::Module {
   virtual nlohmann::json config_json() const = 0;
   // Called once before training with the prepared training inputs (e.g. PCN's input scaling).
   virtual void fit_input_scaling(const torch::Tensor& features, const torch::Tensor& mask) {}
+  // The linears that compression may replace (ParT's projections); none by default (PCN).
+  virtual void for_each_linear(const nn::LinearVisitor& visit) {}
 };
 
 // Builds the tagger a config names ({"model": "part" | "pcn", ...}).

@@ -1,5 +1,7 @@
 #include "subq/nn/attention_softmax.h"
 
+#include <fmt/ranges.h>
+
 #include <cmath>
 #include <limits>
 

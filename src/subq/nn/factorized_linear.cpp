@@ -1,5 +1,7 @@
 #include "subq/nn/factorized_linear.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/util/error.h"
 
 namespace subq::nn {

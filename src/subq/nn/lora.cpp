@@ -1,4 +1,6 @@
 #include "subq/util/json_file.h"
+
+#include <fmt/ranges.h>
 #include "subq/nn/lora.h"
 
 #include <cmath>
@@ -48,9 +50,13 @@ LoraLinear::LoraLinear(std::shared_ptr<LinearLayer> base_layer, const LoraConfig
   for (auto& p : base->parameters()) p.set_requires_grad(false);
   // PEFT: kaiming_uniform_(A, a=sqrt(5)) -> U(-1/sqrt(in), 1/sqrt(in)); B = 0 so the
   // adapter starts as the identity change.
+  // The adapter lives on the base weight's device; it is initialised on the CPU so a seed
+  // gives the same adapter on every device.
   const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
-  lora_A = register_parameter("lora_A", torch::empty({cfg.rank, in_features}).uniform_(-bound, bound));
-  lora_B = register_parameter("lora_B", torch::zeros({out_features, cfg.rank}));
+  const auto params = base->parameters();
+  const auto device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+  lora_A = register_parameter("lora_A", torch::empty({cfg.rank, in_features}).uniform_(-bound, bound).to(device));
+  lora_B = register_parameter("lora_B", torch::zeros({out_features, cfg.rank}, torch::TensorOptions().device(device)));
 }
 
 torch::Tensor LoraLinear::forward(const torch::Tensor& x) {

@@ -1,5 +1,7 @@
 #include "subq/nn/s4d.h"
 
+#include <fmt/ranges.h>
+
 #include <cmath>
 
 #include "subq/nn/gelu.h"

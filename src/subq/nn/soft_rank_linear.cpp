@@ -1,5 +1,7 @@
 #include "subq/nn/soft_rank_linear.h"
 
+#include <fmt/ranges.h>
+
 #include <cmath>
 #include <limits>
 
@@ -26,7 +28,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> thin_svd(const torch::Te
   SUBQ_CHECK(weight.dim() == 2, "SVD: weight must be 2-D, got {} dims", weight.dim());
   SUBQ_CHECK(torch::isfinite(weight).all().item<bool>(), "SVD: weight ({}x{}) holds NaN or Inf",
              weight.size(0), weight.size(1));
-  auto [u, s, vh] = torch::linalg::svd(weight.detach().to(torch::kFloat64), false, c10::nullopt);
+  auto [u, s, vh] = torch::linalg_svd(weight.detach().to(torch::kFloat64), /*full_matrices=*/false);
   const auto dtype = weight.scalar_type();
   return {u.to(dtype).contiguous(), s.to(dtype).contiguous(),
           vh.transpose(0, 1).to(dtype).contiguous()};

@@ -16,15 +16,25 @@
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #define SUBQ_HAVE_GLOO 1
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #endif
 
 #include "subq/util/error.h"
 
 namespace subq::train {
 
+// The Gloo group itself, not its c10d::ProcessGroup base: since PyTorch 2.0 ProcessGroupGloo
+// derives from c10d::Backend instead, and both versions have allreduce and barrier on it.
+#ifdef SUBQ_HAVE_GLOO
+using CollectiveGroup = c10d::ProcessGroupGloo;
+#else
+using CollectiveGroup = c10d::ProcessGroup;
+#endif
+
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<CollectiveGroup> group;
 };
 
 namespace {
@@ -37,7 +47,7 @@ int env_int(const char* name, int fallback) {
   return static_cast<int>(x);
 }
 
-c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::Store>& store, int rank,
+c10::intrusive_ptr<CollectiveGroup> make_gloo(const c10::intrusive_ptr<c10d::Store>& store, int rank,
                                                  int world_size) {
 #ifdef SUBQ_HAVE_GLOO
   auto options = c10d::ProcessGroupGloo::Options::create(std::chrono::minutes(30));

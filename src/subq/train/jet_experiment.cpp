@@ -1,5 +1,7 @@
 #include "subq/train/jet_experiment.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/data/jet_features.h"
 #include "subq/eval/metrics.h"
 #include "subq/train/jet_metrics.h"

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "subq/train/module_io.h"
+#include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/train/ranger.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
@@ -160,6 +161,16 @@ void save_jet_tagger(models::JetTagger& model, const std::vector<std::string>& c
 }
 
 LoadedJetTagger load_jet_tagger(const std::filesystem::path& path) {
+  if (compress::is_compressed_checkpoint(path)) {
+    // A `subq jets compress` output: its base tagger with the stored low-rank layers swapped in.
+    const auto manifest = compress::read_compressed_manifest(path);
+    SUBQ_CHECK(manifest.base_model != std::filesystem::absolute(path).string(),
+               "{}: compressed checkpoint names itself as its base model", path.string());
+    auto loaded = load_jet_tagger(manifest.base_model);
+    compress::apply_compressed_checkpoint(compress::slots_of(*loaded.model), path);
+    loaded.model->eval();
+    return loaded;
+  }
   const auto file = std::filesystem::is_directory(path) ? path / "model.safetensors" : path;
   SUBQ_CHECK(std::filesystem::exists(file), "{}: no model checkpoint (expected model.safetensors)",
              file.string());

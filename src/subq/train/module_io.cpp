@@ -1,5 +1,7 @@
 #include "subq/train/module_io.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/util/error.h"
 
 namespace subq::train {

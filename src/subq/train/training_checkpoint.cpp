@@ -1,5 +1,9 @@
 #include "subq/train/training_checkpoint.h"
 
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
@@ -13,8 +17,22 @@ constexpr const char* kStateKey = "training_state";
 constexpr const char* kFingerprintKey = "fingerprint";
 constexpr const char* kRngTensor = "rng/cpu";
 
-// LibTorch keys per-parameter optimizer state by the parameter's TensorImpl address.
-std::string optimizer_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+// LibTorch keys per-parameter optimizer state by the parameter's TensorImpl address: as its
+// printed form in LibTorch 1.x (a std::string), as the pointer itself in 2.x.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::AdamW&>().state())>::key_type;
+
+template <typename Key>
+Key tensor_impl_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream out;  // what c10::guts::to_string did in LibTorch 1.x
+    out << p.unsafeGetTensorImpl();
+    return out.str();
+  } else {
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+  }
+}
+
+OptimizerStateKey optimizer_key(const torch::Tensor& p) { return tensor_impl_key<OptimizerStateKey>(p); }
 
 nlohmann::json to_json(const TrainProgress& p) {
   return {{"step", p.step},         {"samples", p.samples},       {"tokens", p.tokens},
@@ -90,7 +108,7 @@ TrainProgress load_training_checkpoint(const std::filesystem::path& path, torch:
     SUBQ_CHECK(file.contains(key), "{}: missing tensor '{}'", path.string(), key);
     auto t = file.load(key, false);
     SUBQ_CHECK(t.sizes() == like.sizes(), "{}: tensor '{}' has another shape than the model's", path.string(), key);
-    return t.to(like.dtype());
+    return t.to(like.device(), like.dtype());
   };
   torch::NoGradGuard no_grad;
   auto& state = optimizer.state();

@@ -1,5 +1,7 @@
 #include "subq/models/llama/llama_loader.h"
 
+#include <fmt/ranges.h>
+
 #include <fstream>
 #include <set>
 

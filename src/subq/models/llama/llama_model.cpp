@@ -1,5 +1,7 @@
 #include "subq/models/llama/llama_model.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/util/error.h"
 
 namespace subq::models {

@@ -1,5 +1,7 @@
 #include "subq/models/part/particle_transformer.h"
 
+#include <fmt/ranges.h>
+
 #include "subq/data/jet_features.h"
 #include "subq/util/error.h"
 

@@ -31,7 +31,7 @@ class ParticleTransformer : public JetTagger {
   const ParticleTransformerConfig& config() const { return config_; }
 
   // Visits block linears as "blocks.3.q_proj", "cls_blocks.0.fc1", ...
-  void for_each_linear(const nn::LinearVisitor& visit);
+  void for_each_linear(const nn::LinearVisitor& visit) override;
   // The attention kernel of particle block `layer` (0 .. num_layers-1).
   std::shared_ptr<ParticleAttentionKernel> attention_kernel(int64_t layer) const;
   void set_attention_kernel(int64_t layer, std::shared_ptr<ParticleAttentionKernel> kernel);

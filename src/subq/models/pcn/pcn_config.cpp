@@ -8,7 +8,8 @@ nlohmann::json PcnConfig::to_json() const {
   return {{"model", "pcn"},        {"variant", variant},       {"input_dim", input_dim},
           {"num_classes", num_classes}, {"hidden", hidden},    {"cheb_layers", cheb_layers},
           {"order", order},        {"lambda_max", lambda_max}, {"knn_k", knn_k},
-          {"knn_space", knn_space}, {"edge_k", edge_k},        {"max_particles", max_particles}};
+          {"knn_space", knn_space}, {"edge_k", edge_k},        {"max_particles", max_particles},
+          {"node_features", node_features}, {"pooling", pooling}, {"head_hidden", head_hidden}};
 }
 
 PcnConfig PcnConfig::from_json(const nlohmann::json& j) {
@@ -26,11 +27,19 @@ PcnConfig PcnConfig::from_json(const nlohmann::json& j) {
     c.knn_space = j.at("knn_space");
     c.edge_k = j.at("edge_k");
     c.max_particles = j.value("max_particles", int64_t{128});
+    c.node_features = j.value("node_features", std::string("raw"));  // absent in older models
+    c.pooling = j.value("pooling", std::string("mean"));
+    c.head_hidden = j.value("head_hidden", int64_t{0});
   } catch (const nlohmann::json::exception& e) {
     fail("PCN config is incomplete or malformed ({}): {}", e.what(), j.dump());
   }
   SUBQ_CHECK(c.variant == "gcnn" || c.variant == "dgcnn", "PCN variant '{}' (use gcnn or dgcnn)",
              c.variant);
+  SUBQ_CHECK(c.node_features == "raw" || c.node_features == "kin",
+             "PCN node features '{}' (use raw or kin)", c.node_features);
+  SUBQ_CHECK(c.pooling == "mean" || c.pooling == "mean_max", "PCN pooling '{}' (use mean or mean_max)",
+             c.pooling);
+  SUBQ_CHECK(c.head_hidden >= 0, "PCN head_hidden must be >= 0, got {}", c.head_hidden);
   return c;
 }
 

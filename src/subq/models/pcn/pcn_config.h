@@ -1,7 +1,8 @@
 // Configuration of the Particle Chebyshev Network (Semlani et al., arXiv 2309.08630;
 // github YVSemlani/PCN-Jet-Tagging). "gcnn": ChebConv in->64->64->64 with ReLU, mean over
 // nodes, Linear (148,298 parameters for 16 inputs / 10 classes); "dgcnn" adds EdgeConv(64, 64)
-// after each of the first two ChebConvs.
+// after each of the first two ChebConvs. The defaults are the reference; node_features, pooling
+// and head_hidden are subq's options for small datasets (docs/jets.md, "PCN").
 #pragma once
 #include <string>
 
@@ -21,6 +22,9 @@ struct PcnConfig {
   std::string knn_space = "features";  // "features" (the reference) | "etaphi"
   int64_t edge_k = 3;               // dgcnn: neighbours of the dynamic EdgeConv graph
   int64_t max_particles = 128;
+  std::string node_features = "raw";  // "raw" (16, the reference) | "kin" (ParT's 7 kinematic)
+  std::string pooling = "mean";       // "mean" (the reference) | "mean_max"
+  int64_t head_hidden = 0;            // 0: one Linear (the reference); N: Linear-ReLU-Linear
 
   nlohmann::json to_json() const;
   static PcnConfig from_json(const nlohmann::json& j);

@@ -15,14 +15,20 @@ ParticleChebyshevNetwork::ParticleChebyshevNetwork(const PcnConfig& config) : co
                                             nn::EdgeConv(config.hidden, config.hidden, config.edge_k)));
     in = config.hidden;
   }
-  fc_ = register_module("fc", torch::nn::Linear(config.hidden, config.num_classes));
+  const int64_t pooled = config.pooling == "mean_max" ? 2 * config.hidden : config.hidden;
+  if (config.head_hidden > 0) {
+    fc_hidden_ = register_module("fc_hidden", torch::nn::Linear(pooled, config.head_hidden));
+    fc_ = register_module("fc", torch::nn::Linear(config.head_hidden, config.num_classes));
+  } else {
+    fc_ = register_module("fc", torch::nn::Linear(pooled, config.num_classes));
+  }
   input_mean_ = register_buffer("input_mean", torch::zeros({config.input_dim}));
   input_std_ = register_buffer("input_std", torch::ones({config.input_dim}));
 }
 
 data::JetInputSpec ParticleChebyshevNetwork::input_spec() const {
   data::JetInputSpec spec;
-  spec.features = "pcn";
+  spec.features = config_.node_features == "kin" ? "part_kin" : "pcn";
   spec.knn_k = config_.knn_k;
   spec.knn_space = config_.knn_space;
   return spec;
@@ -48,8 +54,20 @@ torch::Tensor ParticleChebyshevNetwork::forward(const data::JetBatch& batch) {
     x = torch::relu(convs_[i](x, laplacian)) * maskf;
     if (i < edge_convs_.size()) x = edge_convs_[i](x, batch.mask) * maskf;
   }
-  const auto pooled = x.sum(1) / maskf.sum(1).clamp_min(1.0);
-  return fc_(pooled);
+  return fc_(head_input(pool(x, maskf)));
+}
+
+torch::Tensor ParticleChebyshevNetwork::pool(const torch::Tensor& x, const torch::Tensor& maskf) const {
+  auto pooled = x.sum(1) / maskf.sum(1).clamp_min(1.0);
+  if (config_.pooling == "mean_max") {
+    // x >= 0 after the ReLU and padded nodes are 0, so the plain max is the max over real nodes.
+    pooled = torch::cat({pooled, std::get<0>(x.max(1))}, 1);
+  }
+  return pooled;
+}
+
+torch::Tensor ParticleChebyshevNetwork::head_input(const torch::Tensor& pooled) {
+  return fc_hidden_ ? torch::relu(fc_hidden_(pooled)) : pooled;
 }
 
 }  // namespace subq::models::pcn

@@ -1,7 +1,8 @@
 // The Particle Chebyshev Network as a JetTagger: node features are standardised with the
 // training set's per-feature mean/std (buffers, not parameters; the reference feeds raw
 // GeV-scale values, which a K = 16 polynomial turns into huge activations), graph convolutions
-// on the scaled Laplacian of the kNN graph, masked mean over real particles, Linear.
+// on the scaled Laplacian of the kNN graph, masked mean over real particles, Linear. Options
+// (PcnConfig): ParT's kinematic node features, mean+max pooling, a hidden layer in the head.
 #pragma once
 #include <vector>
 
@@ -22,10 +23,13 @@ class ParticleChebyshevNetwork : public JetTagger {
   const PcnConfig& config() const { return config_; }
 
  private:
+  torch::Tensor pool(const torch::Tensor& x, const torch::Tensor& maskf) const;
+  torch::Tensor head_input(const torch::Tensor& pooled);
+
   PcnConfig config_;
   std::vector<nn::ChebConv> convs_;
   std::vector<nn::EdgeConv> edge_convs_;
-  torch::nn::Linear fc_{nullptr};
+  torch::nn::Linear fc_hidden_{nullptr}, fc_{nullptr};
   torch::Tensor input_mean_, input_std_;
 };
 

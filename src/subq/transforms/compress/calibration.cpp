@@ -71,9 +71,9 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> whitened_svd(const torch
   // A small ridge keeps the Cholesky factor invertible when some input directions never
   // occur in the calibration data (dead features, too few rows).
   const double ridge = 1e-4 * std::max(gram.diagonal().mean().item<double>(), 1e-12);
-  auto chol = torch::linalg::cholesky(gram + ridge * torch::eye(n, torch::kFloat64));
+  auto chol = torch::linalg_cholesky(gram + ridge * torch::eye(n, torch::kFloat64));
   auto w = weight.detach().to(torch::kFloat64);
-  auto [u, s, vh] = torch::linalg::svd(torch::matmul(w, chol), false, c10::nullopt);
+  auto [u, s, vh] = torch::linalg_svd(torch::matmul(w, chol), /*full_matrices=*/false);
   // V = S^-T Vw: solve S^T V = Vw (S^T is upper triangular).
   auto v = at::linalg_solve_triangular(chol.transpose(0, 1), vh.transpose(0, 1), /*upper=*/true);
   const auto dtype = weight.scalar_type();

@@ -1,4 +1,6 @@
 #include "subq/util/json_file.h"
+
+#include <fmt/ranges.h>
 #include "subq/transforms/compress/compressed_checkpoint.h"
 
 #include <map>

@@ -1,5 +1,7 @@
 #include "subq/transforms/compress/linear_slots.h"
 
+#include <fmt/ranges.h>
+
 #include <sstream>
 
 #include "subq/util/error.h"

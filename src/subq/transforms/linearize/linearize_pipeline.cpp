@@ -68,6 +68,7 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
   model.eval();
   torch::manual_seed(options.seed);  // same new-attention initialisation in every process
   attentions = LinearizedAttentions(base.config(), options.attention);
+  attentions->to(model.device());  // the new parameters live where the base model does
   const auto num_val = data.val.size();
 
   if (options.attention_transfer) {
