@@ -28,7 +28,7 @@ struct Options {
   int64_t budget_tokens = 0, self_docs = 64, eval_docs = 0, stop_after = -1;
   double val_fraction = 0.05;
   int nproc = 1;
-  bool no_transfer = false, stage1_only = false, json = false;
+  bool no_transfer = false, stage1_only = false, blockwise = false, json = false;
 };
 
 // This process's argv without "--nproc N" (what each worker reruns).
@@ -100,6 +100,7 @@ int run(Options& opt) {
   if (opt.json || !group->is_main()) subq::Progress::set_quiet(true);
   opt.lin.attention_transfer = !opt.no_transfer;
   opt.lin.lora_stage = !opt.stage1_only;
+  opt.lin.blockwise = opt.blockwise;
   if (opt.budget_tokens > 0) opt.lin.apply_token_budget(opt.budget_tokens);
   std::filesystem::create_directories(opt.out);
 
@@ -182,6 +183,8 @@ SUBQ_COMMAND("linearize", "Linearize a model's attention (LoLCATs: attention tra
   app.add_option("--feature-dim", lin.attention.feature_dim, "feature map size f")->capture_default_str();
   app.add_flag("--no-transfer", opt->no_transfer, "skip attention transfer (ablation)");
   app.add_flag("--stage1-only", opt->stage1_only, "stop after attention transfer (no LoRA)");
+  app.add_flag("--blockwise", opt->blockwise,
+               "attention transfer layer by layer from hidden states cached on disk in --out (bounded memory)");
   app.add_option("--seq-len", lin.seq_len, "tokens per training chunk")->capture_default_str();
   app.add_option("--transfer-steps", lin.transfer.steps, "stage 1 steps")->capture_default_str();
   app.add_option("--lora-steps", lin.finetune.steps, "stage 2 steps")->capture_default_str();

@@ -41,4 +41,15 @@ constexpr double kTransferLossScale = 1000.0;
 train::LossSum attention_transfer_loss(models::LlamaModelImpl& teacher, LinearizedAttentionsImpl& students,
                                        const torch::Tensor& tokens);
 
+// A block's q, k, v on its input hidden states and its softmax attention output (no grad).
+struct TeacherAttention {
+  torch::Tensor q, k, v, output;
+};
+TeacherAttention teacher_attention(models::LlamaBlockImpl& block, const torch::Tensor& hidden);
+
+// Block-wise mode (hidden_state_cache.h): one layer's loss on its cached input hidden states
+// (B, L, dim); the same per-layer term as attention_transfer_loss, not divided by the layers.
+train::LossSum layer_transfer_loss(models::LlamaBlockImpl& block, nn::AttentionKind& student,
+                                   const torch::Tensor& hidden);
+
 }  // namespace subq::transforms

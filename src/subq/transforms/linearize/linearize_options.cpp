@@ -24,6 +24,7 @@ nlohmann::json LinearizeOptions::to_json() const {
                          {"feature_dim", attention.feature_dim}}},
           {"lora", lora_stage ? lora.to_json() : nlohmann::json(nullptr)},
           {"attention_transfer", attention_transfer ? transfer.to_json() : nlohmann::json(nullptr)},
+          {"blockwise", blockwise},
           {"finetune", lora_stage ? finetune.to_json() : nlohmann::json(nullptr)},
           {"seq_len", seq_len},
           {"seed", seed}};

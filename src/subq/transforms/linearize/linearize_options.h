@@ -31,6 +31,7 @@ struct LinearizeOptions {
   StageOptions finetune;        // stage 2: LoRA, AdamW 1e-4
   bool attention_transfer = true;  // false: skip stage 1 (ablation)
   bool lora_stage = true;          // false: stop after stage 1
+  bool blockwise = false;          // stage 1 layer by layer from hidden states cached on disk
   int64_t seq_len = 512;
   uint64_t seed = 0;
   LinearizeOptions();

@@ -1,5 +1,6 @@
 #include "subq/transforms/linearize/linearize_pipeline.h"
 
+#include "subq/transforms/linearize/hidden_state_cache.h"
 #include "subq/transforms/linearize/lora_stage.h"
 #include "subq/util/error.h"
 
@@ -29,6 +30,52 @@ int64_t count(const std::vector<std::pair<std::string, torch::Tensor>>& params) 
   int64_t n = 0;
   for (const auto& [_, p] : params) n += p.numel();
   return n;
+}
+
+// Stage 1 layer by layer (LinearizeOptions::blockwise): the teacher's hidden states are cached
+// on disk once (rank 0), then each layer's attention trains from its own cache file with its
+// own resumable checkpoint. The summary adds steps, tokens and time over the layers; its
+// best validation loss is the mean of the layers' (what the all-layers loss averages).
+StageSummary blockwise_transfer(models::LlamaModelImpl& model, LinearizedAttentionsImpl& attentions,
+                                const LinearizeData& data, const LinearizeOptions& options,
+                                train::ProcessGroup& group, const std::filesystem::path& work_dir,
+                                int64_t stop_after_steps) {
+  const auto cache_dir = work_dir / "hidden_states";
+  for (const auto& [name, chunks] : {std::pair{"train", &data.train}, std::pair{"val", &data.val}})
+    if (group.is_main() && !HiddenStateCache::complete(cache_dir / name))
+      HiddenStateCache::build(model, *chunks, cache_dir / name, options.transfer.batch);
+  group.barrier();
+  const HiddenStateCache train_cache(cache_dir / "train"), val_cache(cache_dir / "val");
+  StageSummary summary;
+  summary.ran = true;
+  auto& total = summary.result.progress;
+  const auto n_layers = static_cast<int64_t>(attentions.size());
+  double best_sum = 0;
+  for (int64_t i = 0; i < n_layers; ++i) {
+    auto config = trainer_config(options.transfer, options,
+                                 work_dir / fmt::format("stage1_layer{}_checkpoint.safetensors", i),
+                                 fmt::format("transfer layer {}/{}", i + 1, n_layers), stop_after_steps);
+    auto& block = *model.layers[i];
+    auto& student = *attentions.layer(i);
+    auto loss = [&](const std::vector<int64_t>& idx, bool validation) {
+      const auto hidden = (validation ? val_cache : train_cache).read(i, idx).to(model.device());
+      return layer_transfer_loss(block, student, hidden);
+    };
+    const auto r = train::ResumableTrainer(student, config, group).run(data.train.size(), data.val.size(), loss);
+    total.step += r.progress.step;
+    total.tokens += r.progress.tokens;
+    total.seconds += r.progress.seconds;
+    total.last_train_loss += r.progress.last_train_loss / n_layers;
+    total.lr = r.progress.lr;
+    best_sum += r.progress.best_val;
+    summary.result.trainable_parameters += r.trainable_parameters;
+    if (!r.finished) return summary;
+  }
+  total.best_val = best_sum / n_layers;
+  total.best_step = total.step;
+  summary.result.finished = true;
+  if (group.is_main()) std::filesystem::remove_all(cache_dir);  // large; not needed any more
+  return summary;
 }
 }  // namespace
 
@@ -78,8 +125,12 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
       const auto batch = (validation ? data.val : data.train).gather(idx);
       return attention_transfer_loss(model, *attentions, batch.input_ids);
     };
-    summary.transfer.ran = true;
-    summary.transfer.result = train::ResumableTrainer(*attentions, config, group).run(data.train.size(), num_val, loss);
+    if (options.blockwise) {
+      summary.transfer = blockwise_transfer(model, *attentions, data, options, group, work_dir, stop_after_steps);
+    } else {
+      summary.transfer.ran = true;
+      summary.transfer.result = train::ResumableTrainer(*attentions, config, group).run(data.train.size(), num_val, loss);
+    }
     if (!summary.transfer.result.finished) return summary;
   }
   attentions->install(model);
