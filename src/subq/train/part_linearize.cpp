@@ -58,6 +58,7 @@ nlohmann::json linearize_part(const LoadedJetTagger& trained, const data::JetDat
   auto teacher = std::dynamic_pointer_cast<part::ParticleTransformer>(trained.model);
   SUBQ_CHECK(teacher, "linearize: the model is not a ParT (only ParT has particle attention)");
   std::filesystem::create_directories(out);
+  torch::manual_seed(options.transfer.seed);  // the pair map's first layer starts random
   auto model = make_linearized(*teacher, options);
   const auto prepared = data::prepare_jets(jets, model->input_spec());
   const auto train_part = data::subset(prepared, split.train), val_part = data::subset(prepared, split.val);
