@@ -182,7 +182,7 @@ int run_attention(const AttentionArgs& a) {
 struct LinearizeArgs {
   cli::CommonOptions common;
   std::string model, data, out;
-  int64_t folds = 1, fold = -1;
+  int64_t folds = 1, fold = -1, max_jets = 0;
   uint64_t seed = 1;
   train::LinearizeOptions options;
   bool no_pair_kernel = false, json = false;
@@ -197,6 +197,7 @@ void setup_linearize(CLI::App& app, LinearizeArgs& a) {
   app.add_option("--folds", a.folds, "the training run's --folds (its splits are reproduced)")->capture_default_str();
   app.add_option("--fold", a.fold, "only this fold (default: every fold)");
   app.add_option("--seed", a.seed, "the training run's --seed (splits); also seeds transfer and fine-tune")->capture_default_str();
+  app.add_option("--max-jets", a.max_jets, "the training run's --max-jets (0 = all)")->capture_default_str();
   app.add_option("--feature-dim", a.options.feature_dim, "Hedgehog feature size f per head (phi has 2f entries)")->capture_default_str();
   app.add_option("--pair-features", a.options.pair_features, "pair-kernel features G (psi per head)")->capture_default_str();
   app.add_flag("--no-pair-kernel", a.no_pair_kernel, "drop the pair bias U altogether (ablation)");
@@ -217,7 +218,9 @@ int run_linearize(LinearizeArgs a) {
   if (a.no_pair_kernel) a.options.pair_features = 0;
   a.options.transfer.seed = a.seed;
   a.options.finetune_batch = a.options.transfer.batch_size;
-  const auto jets = data::load_jets(a.data);
+  data::JetLoadOptions load;
+  load.max_jets = a.max_jets;
+  const auto jets = data::load_jets(a.data, load);
   std::vector<nlohmann::json> tests;
   nlohmann::json folds = nlohmann::json::array();
   for (int64_t f = a.fold < 0 ? 0 : a.fold; f < (a.fold < 0 ? a.folds : a.fold + 1); ++f) {

@@ -57,6 +57,9 @@ nlohmann::json linearize_part(const LoadedJetTagger& trained, const data::JetDat
                               const std::filesystem::path& out) {
   auto teacher = std::dynamic_pointer_cast<part::ParticleTransformer>(trained.model);
   SUBQ_CHECK(teacher, "linearize: the model is not a ParT (only ParT has particle attention)");
+  SUBQ_CHECK(jets.class_names.size() == trained.class_names.size(),
+             "linearize: {} has {} classes but the model was trained on {}", jets.source,
+             jets.class_names.size(), trained.class_names.size());
   std::filesystem::create_directories(out);
   torch::manual_seed(options.transfer.seed);  // the pair map's first layer starts random
   auto model = make_linearized(*teacher, options);

@@ -5,9 +5,10 @@
 // key padding mask; the kernel returns the per-head mixed values. The default kernel is the
 // paper's softmax(q k^T / sqrt(d) + U) v. Kernels that form the pair interaction themselves
 // (the linearized kernel, linear_attention.h) take the per-particle inputs U is built from
-// instead of U; when no particle block needs U the model skips the pair embedding. To swap it, build another kernel and call
-// ParticleTransformer::set_attention_kernel(layer, kernel) (or list them with
-// for_each_attention_kernel). To observe it, pass an AttentionCapture to the model's forward.
+// instead of U; when no particle block needs U the model skips the pair embedding. To swap a
+// kernel, build another one and call ParticleTransformer::set_attention_kernel(layer, kernel)
+// (or list them with for_each_attention_kernel). To observe it, pass an AttentionCapture to
+// the model's forward.
 #pragma once
 #include <memory>
 #include <string>
