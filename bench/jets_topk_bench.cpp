@@ -1,16 +1,23 @@
-// Top-k particle attention at inference on a trained ParT: for k = 1, 2, 4, 8 every particle
-// block's softmax is replaced by TopKAttentionKernel (no retraining) and the test jets are
-// re-scored. Prints accuracy, AUC, background rejection at 30% signal efficiency and
-// inference jets/s next to the full ParT measured in the same run (ratios vs full).
+// Cheaper particle attention on a trained ParT, scored next to the full ParT in the same run:
+// top-k (every particle block's softmax replaced by TopKAttentionKernel at inference, no
+// retraining) and other saved variants of the same model (e.g. `subq jets linearize` outputs).
+// Prints accuracy, AUC, background rejection at 30% / 50% signal efficiency and inference
+// jets/s with the speed ratio to full attention.
 //
 //   build/bench/jets_topk_bench --model runs/attn_top --data ../shared/data/jets/top_2000
 //                               [--split test|all] [--folds 1] [--fold 0] [--seed 1]
 //                               [--threads 1] [--repeats 3] [--json]
+//                               [--topk 1,2,4,8|none] [--variant NAME=DIR]... [--pad-to 0]
 //   --cv: the model directory holds fold0..fold{K-1} of `subq jets train --folds K`; every
-//         fold's model is scored on its own test part and mean +- std over folds is printed.
+//         fold's model is scored on its own test part and mean +- std over folds is printed
+//         (a --variant DIR then holds fold0..fold{K-1} too).
+//   --pad-to N: time fixed-shape batches of 256 jets padded to N particles (ParT's 128 slots)
+//         instead of length-sorted batches trimmed to their longest jet.
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -33,29 +40,64 @@ struct Scored {
   double jets_per_second = 0;
 };
 
+struct BenchOptions {
+  int repeats = 3;
+  int64_t pad_to = 0;
+  std::vector<int64_t> topk = {1, 2, 4, 8};
+  std::vector<std::pair<std::string, std::string>> variants;  // name, model path
+};
+
+// Class probabilities from batches of 256 jets in file order, each padded to `pad_to` particles.
+torch::Tensor predict_padded(models::JetTagger& model, const data::PreparedJets& jets, int64_t pad_to) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  const int64_t n = jets.jets.size();
+  auto out = torch::empty({n, jets.jets.num_classes()}, torch::kFloat32);
+  for (int64_t start = 0; start < n; start += 256) {
+    const auto indices = torch::arange(start, std::min(n, start + 256), torch::kInt64);
+    auto batch = data::make_batch(jets, indices);
+    const int64_t extra = pad_to - batch.particles();
+    SUBQ_CHECK(extra >= 0, "--pad-to {} is below a jet's {} particles", pad_to, batch.particles());
+    const auto pad = [extra](const torch::Tensor& t) {  // zeros = padding for all three
+      auto shape = t.sizes().vec();
+      shape.back() = extra;
+      return torch::cat({t, torch::zeros(shape, t.options())}, -1);
+    };
+    batch.features = pad(batch.features);
+    batch.four_vectors = pad(batch.four_vectors);
+    batch.mask = pad(batch.mask);
+    out.index_copy_(0, indices, torch::softmax(model.forward(batch), 1).to(torch::kFloat32));
+  }
+  return out;
+}
+
 // Best of `repeats` timed passes (the machine is shared; the fastest pass is the least disturbed).
-Scored score(models::part::ParticleTransformer& model, const data::PreparedJets& jets,
-             const std::vector<std::string>& class_names, int repeats) {
+Scored score(models::JetTagger& model, const data::PreparedJets& jets,
+             const std::vector<std::string>& class_names, const BenchOptions& options) {
   Scored out;
   torch::Tensor probs;
-  for (int r = 0; r < repeats; ++r) {
+  for (int r = 0; r < options.repeats; ++r) {
     Timer timer;
-    probs = train::predict_probabilities(model, jets, 256, false);
+    probs = options.pad_to > 0 ? predict_padded(model, jets, options.pad_to)
+                               : train::predict_probabilities(model, jets, 256, false);
     out.jets_per_second = std::max(out.jets_per_second, jets.jets.size() / timer.seconds());
   }
   out.metrics = train::jet_metrics(probs, jets.jets.labels, class_names).summary;
   return out;
 }
 
-// Full attention, then top-k for k = 1, 2, 4, 8 in every particle block, on `jets`; one row each
-// with the metrics, jets/s and the speed ratio to full attention.
-std::vector<nlohmann::json> score_variants(const std::string& model_path, const data::JetDataset& jets, int repeats) {
-  const auto loaded = train::load_jet_tagger(model_path);
+// Full attention, the saved variants, then top-k in every particle block, on `jets`; one row
+// each with the metrics, jets/s and the speed ratio to full attention. `fold_dir` maps a
+// variant's path to this model's (its fold's) checkpoint.
+std::vector<nlohmann::json> score_variants(const std::string& model_path, const data::JetDataset& jets,
+                                           const BenchOptions& options,
+                                           const std::function<std::string(const std::string&)>& fold_dir) {
+  const auto loaded = train::load_jet_tagger(fold_dir(model_path));
   auto model = std::dynamic_pointer_cast<models::part::ParticleTransformer>(loaded.model);
   SUBQ_CHECK(model, "{}: not a ParT checkpoint", model_path);
   const auto prepared = data::prepare_jets(jets, model->input_spec());
   std::vector<nlohmann::json> rows;
-  const auto baseline = score(*model, prepared, loaded.class_names, repeats);
+  const auto baseline = score(*model, prepared, loaded.class_names, options);
   auto record = [&](const std::string& name, const Scored& s) {
     auto row = s.metrics;
     row["attention"] = name;
@@ -64,12 +106,32 @@ std::vector<nlohmann::json> score_variants(const std::string& model_path, const 
     rows.push_back(row);
   };
   record("full", baseline);
-  for (int64_t k : {1, 2, 4, 8}) {
+  for (const auto& [name, path] : options.variants) {
+    const auto variant = train::load_jet_tagger(fold_dir(path));
+    record(name, score(*variant.model, prepared, variant.class_names, options));
+  }
+  for (int64_t k : options.topk) {
     for (int64_t l = 0; l < model->num_particle_blocks(); ++l)
       model->set_attention_kernel(l, std::make_shared<models::part::TopKAttentionKernel>(k));
-    record(fmt::format("top{}", k), score(*model, prepared, loaded.class_names, repeats));
+    record(fmt::format("top{}", k), score(*model, prepared, loaded.class_names, options));
   }
   return rows;
+}
+
+// "1,2,4,8" -> {1, 2, 4, 8}; "none" -> {}.
+std::vector<int64_t> parse_list(const std::string& text) {
+  std::vector<int64_t> values;
+  if (text == "none") return values;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoll(item));
+  return values;
+}
+
+// "NAME=DIR" -> {NAME, DIR}.
+std::pair<std::string, std::string> parse_variant(const std::string& text) {
+  const auto eq = text.find('=');
+  SUBQ_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < text.size(), "--variant wants NAME=DIR, got '{}'", text);
+  return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
 std::string cell(const nlohmann::json& row, const char* key, int digits) {
@@ -88,7 +150,8 @@ int main(int argc, char** argv) {
     std::string model_path, data_path, split = "test";
     int64_t folds = 1, fold = 0;
     uint64_t seed = 1;
-    int threads = 1, repeats = 3;
+    int threads = 1;
+    BenchOptions options;
     bool json = false, cv = false;
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
@@ -103,7 +166,10 @@ int main(int argc, char** argv) {
       else if (a == "--fold") fold = std::stoll(next());
       else if (a == "--seed") seed = std::stoull(next());
       else if (a == "--threads") threads = std::stoi(next());
-      else if (a == "--repeats") repeats = std::stoi(next());
+      else if (a == "--repeats") options.repeats = std::stoi(next());
+      else if (a == "--pad-to") options.pad_to = std::stoll(next());
+      else if (a == "--topk") options.topk = parse_list(next());
+      else if (a == "--variant") options.variants.push_back(parse_variant(next()));
       else if (a == "--cv") cv = true;
       else if (a == "--json") json = true;
       else fail("unknown option '{}'", a);
@@ -121,8 +187,10 @@ int main(int argc, char** argv) {
     for (int64_t f = cv ? 0 : fold; f < (cv ? folds : fold + 1); ++f) {
       const auto part = split == "test" ? all.subset(train::make_fold_split(all.size(), folds, f, val_fraction, seed).test) : all;
       jets += part.size();
-      for (auto& row : score_variants(cv ? (std::filesystem::path(model_path) / fmt::format("fold{}", f)).string() : model_path,
-                                      part, repeats)) {
+      const auto fold_dir = [&](const std::string& dir) {
+        return cv ? (std::filesystem::path(dir) / fmt::format("fold{}", f)).string() : dir;
+      };
+      for (auto& row : score_variants(model_path, part, options, fold_dir)) {
         const auto name = row["attention"].get<std::string>();
         if (!by_variant.count(name)) order.push_back(name);
         by_variant[name].push_back(row);
@@ -136,11 +204,13 @@ int main(int argc, char** argv) {
     }
     if (json) {
       std::cout << nlohmann::json{{"model", model_path}, {"data", data_path}, {"split", split}, {"folds", cv ? folds : 1},
-                                  {"jets", jets}, {"threads", threads}, {"rows", rows}}.dump(2) << "\n";
+                                  {"jets", jets}, {"threads", threads}, {"pad_to", options.pad_to}, {"rows", rows}}.dump(2) << "\n";
       return 0;
     }
-    fmt::print("{} {} jets ({} split{}), {} thread(s), best of {} passes\n", data_path, jets, split,
-               cv ? fmt::format(", {} folds, mean+-std", folds) : "", threads, repeats);
+    fmt::print("{} {} jets ({} split{}), {} thread(s), best of {} passes, {}\n", data_path, jets, split,
+               cv ? fmt::format(", {} folds, mean+-std", folds) : "", threads, options.repeats,
+               options.pad_to > 0 ? fmt::format("batches of 256 padded to {} particles", options.pad_to)
+                                  : std::string("length-sorted batches of 256, trimmed"));
     fmt::print("{:<10} {:>16} {:>16} {:>16} {:>16} {:>14} {:>12}\n", "attention", "accuracy", "AUC", "1/eB@30%",
                "1/eB@50%", "jets/s", "x full");
     for (const auto& r : rows)

@@ -87,9 +87,11 @@ int run(const Options& opt) {
   freeze_all(model);
   const int64_t model_before = model.parameter_count();
   auto slots = compress::slots_of(model);
+  // Enough distinct text for every phase: a fine-tune cycling over the few batches of a
+  // small softrank budget would memorise them.
   const auto batches = token_batches(*loaded.tokenizer, opt.data,
-                                     std::max(opt.budget_tokens, opt.calib_tokens), opt.seq,
-                                     opt.batch);
+                                     std::max({opt.budget_tokens, opt.calib_tokens, opt.finetune_tokens}),
+                                     opt.seq, opt.batch);
   compress::CompressRecipe recipe;
   recipe.method = opt.method;
   recipe.basis = opt.basis;

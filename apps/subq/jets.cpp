@@ -1,6 +1,9 @@
-// `subq jets train|eval|baseline|attention`: jet tagging with ParT and PCN on real jet files
-// (a directory of .npy arrays, a Top-tagging .h5, or subq's jet HDF5 schema), and the
-// attention report of a trained ParT (analysis/attention_report.h).
+// `subq jets train|eval|baseline|attention|linearize`: jet tagging with ParT and PCN on real jet
+// files (a directory of .npy arrays, a Top-tagging .h5, or subq's jet HDF5 schema), the
+// attention report of a trained ParT (analysis/attention_report.h), and a trained ParT turned
+// into one with linear particle attention (train/part_linearize.h).
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "command.h"
@@ -12,6 +15,7 @@
 #include "subq/models/part/part_config.h"
 #include "subq/models/pcn/pcn_config.h"
 #include "subq/train/jet_experiment.h"
+#include "subq/train/part_linearize.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 
@@ -189,6 +193,68 @@ int run_attention(const AttentionArgs& a) {
   return 0;
 }
 
+struct LinearizeArgs {
+  cli::CommonOptions common;
+  std::string model, data, out;
+  int64_t folds = 1, fold = -1, max_jets = 0;
+  uint64_t seed = 1;
+  train::LinearizeOptions options;
+  bool no_pair_kernel = false, json = false;
+};
+
+void setup_linearize(CLI::App& app, LinearizeArgs& a) {
+  a.common.add_to(app);
+  app.add_option("--model", a.model, "trained ParT: checkpoint or `jets train` output directory (with "
+                 "--folds K: the directory holding fold0..fold{K-1})")->required();
+  app.add_option("--data", a.data, "the jet data the model was trained on")->required();
+  app.add_option("--out", a.out, "output directory (model.safetensors, metrics.json; fold<k>/ per fold)")->required();
+  app.add_option("--folds", a.folds, "the training run's --folds (its splits are reproduced)")->capture_default_str();
+  app.add_option("--fold", a.fold, "only this fold (default: every fold)");
+  app.add_option("--seed", a.seed, "the training run's --seed (splits); also seeds transfer and fine-tune")->capture_default_str();
+  app.add_option("--max-jets", a.max_jets, "the training run's --max-jets (0 = all)")->capture_default_str();
+  app.add_option("--feature-dim", a.options.feature_dim, "Hedgehog feature size f per head (phi has 2f entries)")->capture_default_str();
+  app.add_option("--pair-features", a.options.pair_features, "pair-kernel features G (psi per head)")->capture_default_str();
+  app.add_flag("--no-pair-kernel", a.no_pair_kernel, "drop the pair bias U altogether (ablation)");
+  app.add_option("--transfer-epochs", a.options.transfer.epochs, "attention-transfer epochs")->capture_default_str();
+  app.add_option("--transfer-lr", a.options.transfer.lr, "attention-transfer AdamW learning rate")->capture_default_str();
+  app.add_option("--transfer-patience", a.options.transfer.patience, "transfer: epochs without validation-MSE improvement")->capture_default_str();
+  app.add_option("--finetune-epochs", a.options.finetune_epochs, "cross-entropy fine-tune epochs of the whole linearized model (0 = none)")->capture_default_str();
+  app.add_option("--finetune-lr", a.options.finetune_lr, "fine-tune AdamW learning rate")->capture_default_str();
+  app.add_option("--finetune-patience", a.options.finetune_patience, "fine-tune: epochs without validation-loss improvement")->capture_default_str();
+  app.add_option("--batch", a.options.transfer.batch_size, "batch size (transfer and fine-tune)")->capture_default_str();
+  app.add_flag("--json", a.json, "print the summary as JSON");
+}
+
+int run_linearize(LinearizeArgs a) {
+  a.common.apply();
+  if (a.json) Progress::set_quiet(true);
+  SUBQ_CHECK(a.folds >= 1 && a.fold < a.folds, "--fold {} does not exist with --folds {}", a.fold, a.folds);
+  if (a.no_pair_kernel) a.options.pair_features = 0;
+  a.options.transfer.seed = a.seed;
+  a.options.finetune_batch = a.options.transfer.batch_size;
+  data::JetLoadOptions load;
+  load.max_jets = a.max_jets;
+  const auto jets = data::load_jets(a.data, load);
+  std::vector<nlohmann::json> tests;
+  nlohmann::json folds = nlohmann::json::array();
+  for (int64_t f = a.fold < 0 ? 0 : a.fold; f < (a.fold < 0 ? a.folds : a.fold + 1); ++f) {
+    const std::filesystem::path model = a.folds == 1 ? a.model : (std::filesystem::path(a.model) / fmt::format("fold{}", f)).string();
+    const std::filesystem::path out = a.folds == 1 ? a.out : (std::filesystem::path(a.out) / fmt::format("fold{}", f)).string();
+    const auto split = train::make_fold_split(jets.size(), a.folds, f, train::JetTrainOptions{}.val_fraction, a.seed);
+    const auto result = train::linearize_part(train::load_jet_tagger(model), jets, split, a.options, out);
+    fmt::print(stderr, "fold {}: transfer MSE {:.3e} -> {:.3e}, test AUC {:.4f}\n", f,
+               result["transfer"]["initial_val_mse"].get<double>(), result["transfer"]["best_val_mse"].get<double>(),
+               result["test"].value("auc", std::nan("")));
+    tests.push_back(result["test"]);
+    folds.push_back({{"fold", f}, {"out", out.string()}, {"transfer", result["transfer"]}});
+  }
+  nlohmann::json summary{{"model", a.model}, {"data", a.data}, {"folds", folds}, {"test", train::summarize_runs(tests)}};
+  std::ofstream(std::filesystem::path(a.out) / "summary.json") << summary.dump(2) << "\n";
+  print_json_or(summary, a.json, fmt::format("linearized ParT ({} model(s)), test metrics:\n{}", tests.size(),
+                                             format_summary(summary["test"])));
+  return 0;
+}
+
 cli::Action setup_jets(CLI::App& app) {
   app.require_subcommand(1);
   auto train_args = std::make_shared<TrainArgs>();
@@ -230,9 +296,15 @@ cli::Action setup_jets(CLI::App& app) {
   setup_attention(*attention_cmd, *attention_args);
   const auto run_compress = cli::add_jets_compress(app);
 
+  auto linearize_args = std::make_shared<LinearizeArgs>();
+  auto* linearize_cmd = app.add_subcommand("linearize", "give a trained ParT linear particle attention "
+                                           "(attention transfer, optional fine-tune)");
+  setup_linearize(*linearize_cmd, *linearize_args);
+
   return [=]() -> int {
     if (const int rc = run_compress(); rc >= 0) return rc;
     if (train_cmd->parsed()) return run_train(*train_args);
+    if (linearize_cmd->parsed()) return run_linearize(*linearize_args);
     if (attention_cmd->parsed()) return run_attention(*attention_args);
     if (eval_cmd->parsed()) {
       eval_args->common.apply();
@@ -264,6 +336,6 @@ cli::Action setup_jets(CLI::App& app) {
   };
 }
 
-SUBQ_COMMAND("jets", "jet tagging with ParT and PCN: train, eval, baseline, attention, compress", setup_jets);
+SUBQ_COMMAND("jets", "jet tagging with ParT and PCN: train, eval, baseline, attention, linearize, compress", setup_jets);
 
 }  // namespace

@@ -5,21 +5,18 @@
 #include "subq/train/jet_trainer.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/svd_baselines.h"
+#include "support/random_jets.h"
 #include "support/test_support.h"
 #include "support/tiny_part_config.h"
 
 namespace subq::train {
 namespace {
 
-// 30 random but physical jets (E > |p|) of 3-8 particles in 8 slots, labels alternating.
+// 30 random jets of 3-8 particles in 8 slots.
 data::JetDataset random_jets() {
   torch::manual_seed(7);
   const int64_t n = 30, slots = 8;
-  auto p3 = torch::randn({n, 3, slots}) * 20;
-  auto four = torch::cat({p3, p3.norm(2, 1, true) + 1}, 1);
-  auto mask = torch::arange(slots).unsqueeze(0) < torch::randint(3, slots + 1, {n, 1});
-  four = four * mask.unsqueeze(1);
-  return data::make_jet_dataset(four, mask, torch::arange(n) % 2, data::default_class_names(2), "random", slots);
+  return test::random_jet_dataset(torch::arange(slots).unsqueeze(0) < torch::randint(3, slots + 1, {n, 1}));
 }
 
 torch::Tensor logits(models::JetTagger& model, const data::JetDataset& jets) {

@@ -35,6 +35,37 @@ TEST(JetsCommand, TrainThenEvalReproducesTestMetrics) {
   EXPECT_EQ(evaluated["confusion"].size(), 2u);
 }
 
+TEST(JetsCommand, LinearizeWritesAModelThatEvalLoads) {
+  SUBQ_REQUIRE_SHARED(data, "data/jets/top_2000");
+  test::TempDir trained, linear;
+  std::string log;
+  const std::string subset = " --data " + data.string() + " --max-jets 200 --threads 2";
+  ASSERT_EQ(test::run_command(test::subq_binary() + " jets train --model part --out " + trained.path().string() + subset +
+                                  " --epochs 1 --batch 64 --layers 1 --cls-layers 1 --embed-dims 16,32,16"
+                                  " --pair-dims 8 --heads 2 --json", &log), 0) << log;
+  ASSERT_EQ(test::run_command(test::subq_binary() + " jets linearize --model " + trained.path().string() + " --out " +
+                                  linear.path().string() + subset +
+                                  " --transfer-epochs 1 --finetune-epochs 1 --feature-dim 4 --pair-features 2 --json",
+                              &log), 0) << log;
+  const auto summary = nlohmann::json::parse(subq::read_file(linear.path() / "summary.json"));
+  EXPECT_EQ(summary["test"]["jets"]["mean"], 20);  // the training run's test part
+  const auto metrics = nlohmann::json::parse(subq::read_file(linear.path() / "metrics.json"));
+  EXPECT_EQ(metrics["config"]["attention"], "linear");
+  EXPECT_EQ(metrics["config"]["linear_pair_features"], 2);
+  EXPECT_EQ(metrics["transfer"]["history"].size(), 1u);
+  EXPECT_TRUE(metrics.contains("finetune"));
+  ASSERT_EQ(test::run_command(test::subq_binary() + " jets eval --model " + linear.path().string() + subset +
+                                  " --json 2>/dev/null", &log), 0) << log;
+  EXPECT_EQ(nlohmann::json::parse(log)["jets"], 200);
+  // A fold the training run does not have, and a directory without a checkpoint.
+  EXPECT_NE(test::run_command(test::subq_binary() + " jets linearize --model " + trained.path().string() + " --out " +
+                                  linear.path().string() + subset + " --fold 2", &log), 0);
+  EXPECT_NE(log.find("--fold 2"), std::string::npos) << log;
+  EXPECT_NE(test::run_command(test::subq_binary() + " jets linearize --model " + linear.path().string() + "/none --out " +
+                                  linear.path().string() + subset, &log), 0);
+  EXPECT_NE(log.find("model.safetensors"), std::string::npos) << log;
+}
+
 TEST(JetsCommand, MassBaselineMatchesTheReadme) {
   SUBQ_REQUIRE_SHARED(data, "data/jets/top_2000");
   std::string out;

@@ -3,6 +3,7 @@
 #include "subq/data/jet_inputs.h"
 #include "subq/models/part/particle_transformer.h"
 #include "subq/train/jet_trainer.h"
+#include "support/random_jets.h"
 #include "support/test_support.h"
 #include "support/tiny_part_config.h"
 
@@ -21,19 +22,8 @@ TEST(ParT, ParameterCountMatchesWeaver) {
 
 ParticleTransformerConfig tiny_config() { return test::tiny_part_config(); }
 
-// Random but physical jets: positive energies above |p|.
 data::JetBatch random_batch(int64_t batch, int64_t particles, int64_t real) {
-  auto p3 = torch::randn({batch, 3, particles}) * 20;
-  auto e = p3.norm(2, 1, true) + 1;
-  auto four = torch::cat({p3, e}, 1);
-  auto mask = torch::zeros({batch, particles}, torch::kBool);
-  mask.narrow(1, 0, real).fill_(true);
-  four = four * mask.unsqueeze(1);
-  auto jets = data::make_jet_dataset(four, mask, torch::zeros({batch}, torch::kInt64),
-                                     data::default_class_names(2), "random", particles);
-  auto prepared = data::prepare_jets(jets, data::JetInputSpec{});
-  auto b = data::make_batch(prepared, torch::arange(batch));
-  return b;
+  return data::make_batch(test::random_prepared_jets(batch, particles, real), torch::arange(batch));
 }
 
 // Appends `extra` zero (padding) slots along the particle axis.

@@ -76,7 +76,10 @@ AttentionBlockImpl::AttentionBlockImpl(const AttentionBlockOptions& options)
     torch::NoGradGuard no_grad;
     std::static_pointer_cast<nn::DenseLinear>(out_proj)->bias.zero_();
   }
-  kernel = register_module("attention", make_particle_attention(options.attention, options.attn_dropout));
+  auto kernel_options = options.attention;
+  kernel_options.heads = options.heads;
+  kernel_options.head_dim = head_dim_;
+  kernel = register_module("attention", make_particle_attention(kernel_options));
   post_attn_norm = layer_norm("post_attn_norm", d);
   pre_fc_norm = layer_norm("pre_fc_norm", d);
   fc1 = nn::register_linear(*this, "fc1", std::make_shared<nn::DenseLinear>(d, options.ffn_dim, true));
@@ -88,7 +91,7 @@ AttentionBlockImpl::AttentionBlockImpl(const AttentionBlockOptions& options)
 
 torch::Tensor AttentionBlockImpl::attend(const torch::Tensor& query_input,
                                          const torch::Tensor& kv_input,
-                                         const torch::Tensor& padding, const torch::Tensor& bias,
+                                         const torch::Tensor& padding, const PairInputs& pair,
                                          torch::Tensor* weights_out) {
   const int64_t batch = query_input.size(0), lq = query_input.size(1), lk = kv_input.size(1);
   const int64_t h = options_.heads, d = head_dim_;
@@ -96,7 +99,7 @@ torch::Tensor AttentionBlockImpl::attend(const torch::Tensor& query_input,
   auto q = heads(q_proj->forward(query_input), lq).mul(1.0 / std::sqrt(static_cast<double>(d)));
   auto k = heads(k_proj->forward(kv_input), lk);
   auto v = heads(v_proj->forward(kv_input), lk);
-  auto mixed = kernel->forward(q, k, v, bias, padding, weights_out);  // (B, H, L, d)
+  auto mixed = kernel->attend(q, k, v, pair, padding, weights_out);  // (B, H, L, d)
   auto out = out_proj->forward(mixed.transpose(1, 2).reshape({batch, lq, options_.dim}));
   // weaver's per-head scale: einsum('tbhd,h->tbdh') also interleaves the channels (d-major).
   return (out.view({batch, lq, h, d}) * c_attn.view({1, 1, h, 1}))
@@ -114,9 +117,9 @@ torch::Tensor AttentionBlockImpl::finish(torch::Tensor attended, const torch::Te
 }
 
 torch::Tensor AttentionBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& padding,
-                                          const torch::Tensor& bias, torch::Tensor* weights_out) {
+                                          const PairInputs& pair, torch::Tensor* weights_out) {
   auto normed = pre_attn_norm(x);
-  return finish(attend(normed, normed, padding, bias, weights_out), x);
+  return finish(attend(normed, normed, padding, pair, weights_out), x);
 }
 
 torch::Tensor AttentionBlockImpl::forward_class(const torch::Tensor& x_cls, const torch::Tensor& x,
@@ -125,7 +128,7 @@ torch::Tensor AttentionBlockImpl::forward_class(const torch::Tensor& x_cls, cons
   // weaver: u = norm(cat(cls, x)); attn(query = raw class token, key = value = u).
   auto u = pre_attn_norm(torch::cat({x_cls, x}, 1));
   auto padding_with_cls = torch::cat({torch::zeros_like(padding.narrow(1, 0, 1)), padding}, 1);
-  return finish(attend(x_cls, u, padding_with_cls, torch::Tensor(), weights_out), x_cls);
+  return finish(attend(x_cls, u, padding_with_cls, PairInputs{}, weights_out), x_cls);
 }
 
 void AttentionBlockImpl::for_each_linear(const std::string& prefix, const nn::LinearVisitor& visit) {

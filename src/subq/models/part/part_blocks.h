@@ -43,16 +43,17 @@ TORCH_MODULE(PairEmbedding);
 
 struct AttentionBlockOptions {
   int64_t dim = 128, heads = 8, ffn_dim = 512;
-  double dropout = 0.1, attn_dropout = 0.1, activation_dropout = 0.1;
-  std::string attention = "softmax";
+  double dropout = 0.1, activation_dropout = 0.1;
+  ParticleAttentionOptions attention;  // kind and its dropout; heads/head_dim set by the block
 };
 
 class AttentionBlockImpl : public torch::nn::Module {
  public:
   explicit AttentionBlockImpl(const AttentionBlockOptions& options);
-  // Particle attention: x (B, P, C), bias U (B, H, P, P) or undefined, padding (B, P) true = pad.
+  // Particle attention: x (B, P, C), padding (B, P) true = pad, pair: U (B, H, P, P) and/or
+  // the per-particle inputs, whichever the kernel uses.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& padding,
-                        const torch::Tensor& bias, torch::Tensor* weights_out = nullptr);
+                        const PairInputs& pair, torch::Tensor* weights_out = nullptr);
   // Class attention: the class token (B, 1, C) queries [class token, particles].
   torch::Tensor forward_class(const torch::Tensor& x_cls, const torch::Tensor& x,
                               const torch::Tensor& padding, torch::Tensor* weights_out = nullptr);
@@ -64,7 +65,7 @@ class AttentionBlockImpl : public torch::nn::Module {
  private:
   // Attention from `query_input` to `kv_input` (both already normalised as the caller wants).
   torch::Tensor attend(const torch::Tensor& query_input, const torch::Tensor& kv_input,
-                       const torch::Tensor& padding, const torch::Tensor& bias,
+                       const torch::Tensor& padding, const PairInputs& pair,
                        torch::Tensor* weights_out);
   torch::Tensor finish(torch::Tensor attended, const torch::Tensor& residual);
 

@@ -5,7 +5,7 @@
 namespace subq::models::part {
 
 nlohmann::json ParticleTransformerConfig::to_json() const {
-  return {{"model", "part"},
+  nlohmann::json j{{"model", "part"},
           {"input_dim", input_dim},
           {"num_classes", num_classes},
           {"feature_set", feature_set},
@@ -19,6 +19,11 @@ nlohmann::json ParticleTransformerConfig::to_json() const {
           {"dropout", dropout},
           {"attention", attention},
           {"max_particles", max_particles}};
+  if (attention == "linear") {
+    j["linear_feature_dim"] = linear_feature_dim;
+    j["linear_pair_features"] = linear_pair_features;
+  }
+  return j;
 }
 
 ParticleTransformerConfig ParticleTransformerConfig::from_json(const nlohmann::json& j) {
@@ -38,11 +43,16 @@ ParticleTransformerConfig ParticleTransformerConfig::from_json(const nlohmann::j
     c.dropout = j.at("dropout");
     c.attention = j.value("attention", "softmax");
     c.max_particles = j.value("max_particles", int64_t{128});
+    c.linear_feature_dim = j.value("linear_feature_dim", c.linear_feature_dim);
+    c.linear_pair_features = j.value("linear_pair_features", c.linear_pair_features);
   } catch (const nlohmann::json::exception& e) {
     fail("ParT config is incomplete or malformed ({}): {}", e.what(), j.dump());
   }
   SUBQ_CHECK(c.embed_dim() % c.num_heads == 0, "ParT config: width {} not divisible by {} heads",
              c.embed_dim(), c.num_heads);
+  SUBQ_CHECK(c.linear_feature_dim > 0 && c.linear_pair_features >= 0,
+             "ParT config: linear attention needs feature dim > 0 and pair features >= 0, got {} and {}",
+             c.linear_feature_dim, c.linear_pair_features);
   return c;
 }
 

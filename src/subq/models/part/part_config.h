@@ -22,6 +22,10 @@ struct ParticleTransformerConfig {
   int64_t ffn_ratio = 4;
   double dropout = 0.1;                           // particle blocks (attn, residual, activation)
   std::string attention = "softmax";              // particle-attention kernel (see particle_attention.h)
+  // attention = "linear" only (linear_attention.h): Hedgehog size f and pair-kernel features G
+  // (0 = no pair kernel). Written to JSON only for linear models, so older configs are unchanged.
+  int64_t linear_feature_dim = 8;
+  int64_t linear_pair_features = 8;
   int64_t max_particles = 128;
 
   int64_t embed_dim() const { return embed_dims.back(); }

@@ -1,5 +1,6 @@
 #include "subq/models/part/particle_attention.h"
 
+#include "subq/models/part/linear_attention.h"
 #include "subq/util/error.h"
 
 namespace subq::models::part {
@@ -17,10 +18,10 @@ torch::Tensor SoftmaxAttentionKernel::forward(const torch::Tensor& q, const torc
   return torch::matmul(weights, v);
 }
 
-std::shared_ptr<ParticleAttentionKernel> make_particle_attention(const std::string& kind,
-                                                                 double dropout) {
-  if (kind == "softmax") return std::make_shared<SoftmaxAttentionKernel>(dropout);
-  fail("unknown particle-attention kind '{}' (known: softmax)", kind);
+std::shared_ptr<ParticleAttentionKernel> make_particle_attention(const ParticleAttentionOptions& options) {
+  if (options.kind == "softmax") return std::make_shared<SoftmaxAttentionKernel>(options.dropout);
+  if (options.kind == "linear") return std::make_shared<LinearAttentionKernel>(options);
+  fail("unknown particle-attention kind '{}' (known: softmax, linear)", options.kind);
 }
 
 }  // namespace subq::models::part

@@ -3,9 +3,12 @@
 //
 // A block projects q, k, v and calls its ParticleAttentionKernel with the pair bias U and the
 // key padding mask; the kernel returns the per-head mixed values. The default kernel is the
-// paper's softmax(q k^T / sqrt(d) + U) v. To swap it, build another kernel and call
-// ParticleTransformer::set_attention_kernel(layer, kernel) (or list them with
-// for_each_attention_kernel). To observe it, pass an AttentionCapture to the model's forward.
+// paper's softmax(q k^T / sqrt(d) + U) v. Kernels that form the pair interaction themselves
+// (the linearized kernel, linear_attention.h) take the per-particle inputs U is built from
+// instead of U; when no particle block needs U the model skips the pair embedding. To swap a
+// kernel, build another one and call ParticleTransformer::set_attention_kernel(layer, kernel)
+// (or list them with for_each_attention_kernel). To observe it, pass an AttentionCapture to
+// the model's forward.
 #pragma once
 #include <memory>
 #include <string>
@@ -24,6 +27,12 @@ struct AttentionCapture {
   void clear() { *this = AttentionCapture{}; }
 };
 
+// What a particle block offers a kernel besides q, k, v.
+struct PairInputs {
+  torch::Tensor bias;       // U: (B, H, L, S), undefined when no kernel of the model uses it
+  torch::Tensor particles;  // per-particle inputs (B, S, C) (ParT's standardised features)
+};
+
 class ParticleAttentionKernel : public torch::nn::Module {
  public:
   // q: (B, H, L, d) already scaled by 1/sqrt(d); k, v: (B, H, S, d); bias: (B, H, L, S) or
@@ -33,6 +42,15 @@ class ParticleAttentionKernel : public torch::nn::Module {
                                 const torch::Tensor& v, const torch::Tensor& bias,
                                 const torch::Tensor& key_padding, torch::Tensor* weights_out) = 0;
   virtual std::string kind() const = 0;
+  // The blocks' entry point. Kernels that need the per-particle inputs override it; the
+  // default hands U to forward().
+  virtual torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const PairInputs& pair,
+                               const torch::Tensor& key_padding, torch::Tensor* weights_out) {
+    return forward(q, k, v, pair.bias, key_padding, weights_out);
+  }
+  // False for kernels that never read U, so the model can skip building it (P x P).
+  virtual bool uses_pair_bias() const { return true; }
 };
 
 // softmax(q k^T + bias, masked) with dropout on the weights (training only), then @ v.
@@ -48,8 +66,17 @@ class SoftmaxAttentionKernel : public ParticleAttentionKernel {
   double dropout_;
 };
 
-// Builds the kernel a config names ("softmax"); later kinds register here.
-std::shared_ptr<ParticleAttentionKernel> make_particle_attention(const std::string& kind,
-                                                                 double dropout);
+// What make_particle_attention needs to build any kind; the block fills heads and head_dim.
+struct ParticleAttentionOptions {
+  std::string kind = "softmax";  // "softmax" | "linear"
+  double dropout = 0;            // softmax: dropout on the weights (training only)
+  int64_t heads = 1, head_dim = 1;
+  // "linear" (linear_attention.h): Hedgehog size f (phi has 2f entries), pair-kernel
+  // features G (0 = no pair kernel) and the per-particle input width they are built from.
+  int64_t feature_dim = 8, pair_features = 8, particle_dim = 7;
+};
+
+// Builds the kernel `options.kind` names; later kinds register here.
+std::shared_ptr<ParticleAttentionKernel> make_particle_attention(const ParticleAttentionOptions& options);
 
 }  // namespace subq::models::part

@@ -18,11 +18,14 @@ ParticleTransformer::ParticleTransformer(const ParticleTransformerConfig& config
   particle.dim = d;
   particle.heads = config.num_heads;
   particle.ffn_dim = d * config.ffn_ratio;
-  particle.dropout = particle.attn_dropout = particle.activation_dropout = config.dropout;
-  particle.attention = config.attention;
+  particle.dropout = particle.attention.dropout = particle.activation_dropout = config.dropout;
+  particle.attention.kind = config.attention;
+  particle.attention.feature_dim = config.linear_feature_dim;
+  particle.attention.pair_features = config.linear_pair_features;
+  particle.attention.particle_dim = config.input_dim;
   AttentionBlockOptions cls = particle;  // weaver: class blocks run without dropout
-  cls.dropout = cls.attn_dropout = cls.activation_dropout = 0;
-  cls.attention = "softmax";
+  cls.dropout = cls.attention.dropout = cls.activation_dropout = 0;
+  cls.attention.kind = "softmax";  // class attention is already linear in P (one query)
   torch::nn::ModuleList blocks, cls_blocks;
   for (int64_t i = 0; i < config.num_layers; ++i) {
     blocks_.push_back(AttentionBlock(particle));
@@ -62,20 +65,17 @@ torch::Tensor ParticleTransformer::forward(const torch::Tensor& features,
   const int64_t particles = features.size(2);
   const auto padding = ~mask;
   auto x = embed_(features, mask);                                   // (B, P, C)
-  torch::Tensor pairs;
-  {
-    torch::NoGradGuard no_grad;  // pair features are inputs, not learned
-    pairs = data::pair_features_packed(four_vectors.to(torch::kCPU)).to(features.device());
-  }
-  const auto u = pair_embed_(pairs, particles);                      // (B, H, P, P)
+  PairInputs pair;
+  pair.particles = features.transpose(1, 2);                         // (B, P, C_in)
+  if (uses_pair_bias()) pair.bias = pair_bias(four_vectors, particles, features.device());
   if (capture) {
     capture->clear();
-    capture->pair_bias = u.detach();
+    if (pair.bias.defined()) capture->pair_bias = pair.bias.detach();
     capture->mask = mask;
   }
   for (auto& block : blocks_) {
     torch::Tensor weights;
-    x = block->forward(x, padding, u, capture ? &weights : nullptr);
+    x = block->forward(x, padding, pair, capture ? &weights : nullptr);
     if (capture) capture->particle_weights.push_back(weights);
   }
   auto cls = cls_token_.expand({x.size(0), 1, x.size(2)});
@@ -85,6 +85,22 @@ torch::Tensor ParticleTransformer::forward(const torch::Tensor& features,
     if (capture) capture->class_weights.push_back(weights);
   }
   return fc_(norm_(cls.squeeze(1)));
+}
+
+torch::Tensor ParticleTransformer::pair_bias(const torch::Tensor& four_vectors, int64_t particles,
+                                            const torch::Device& device) {
+  torch::Tensor pairs;
+  {
+    torch::NoGradGuard no_grad;  // pair features are inputs, not learned
+    pairs = data::pair_features_packed(four_vectors.to(torch::kCPU)).to(device);
+  }
+  return pair_embed_(pairs, particles);  // (B, H, P, P)
+}
+
+bool ParticleTransformer::uses_pair_bias() const {
+  for (const auto& block : blocks_)
+    if (block->attention_kernel()->uses_pair_bias()) return true;
+  return false;
 }
 
 void ParticleTransformer::for_each_linear(const nn::LinearVisitor& visit) {

@@ -5,7 +5,8 @@
 //
 // Analysis hooks: forward(batch, &capture) records attention weights and U per layer/head
 // (AttentionCapture); set_attention_kernel() swaps the attention of one particle block;
-// for_each_linear() lists the q/k/v/out projections and FFN linears for compression.
+// uses_pair_bias() says whether U is built at all; for_each_linear() lists the q/k/v/out
+// projections and FFN linears for compression.
 #pragma once
 #include <memory>
 
@@ -36,8 +37,13 @@ class ParticleTransformer : public JetTagger {
   std::shared_ptr<ParticleAttentionKernel> attention_kernel(int64_t layer) const;
   void set_attention_kernel(int64_t layer, std::shared_ptr<ParticleAttentionKernel> kernel);
   int64_t num_particle_blocks() const { return static_cast<int64_t>(blocks_.size()); }
+  // Whether any particle block's kernel reads U; if none does (all linear), forward never
+  // builds the P x P pair features and their embedding.
+  bool uses_pair_bias() const;
 
  private:
+  torch::Tensor pair_bias(const torch::Tensor& four_vectors, int64_t particles, const torch::Device& device);
+
   ParticleTransformerConfig config_;
   ParticleEmbedding embed_{nullptr};
   PairEmbedding pair_embed_{nullptr};
