@@ -12,6 +12,9 @@ work=/tmp/subq_gpu_runs
 rm -rf $work && mkdir -p $work/eval $work/logs
 steps=${SUBQ_GPU_STEPS:-100}
 limit=${SUBQ_GPU_LIMIT:-500}
+# WikiText windows of 512 per model: 100 keep the hybrid models' evaluation (whose CUDA prefill
+# walks tokens in order) well inside the call; 0 = all 301.
+ppl_windows=${SUBQ_GPU_PPL_WINDOWS:-100}
 common=(--model "$model" --data "$data/train_mix.txt" --format eot --val-fraction 0.02 --seq-len 512
         --batch 8 --transfer-steps "$steps" --lora-steps "$steps" --eval-every 20 --lora-lr 1e-3
         --window 64 --device cuda --threads 2 --json)
@@ -21,7 +24,6 @@ declare -A runs=(
   [no_transfer]="--feature-dim 12 --no-transfer"
   [linear_only]="--feature-dim 12 --attention linear"
   [t2r]="--feature-dim 12 --feature-map t2r"
-  [full_f32]="--feature-dim 32"
 )
 
 pack() {  # everything small enough to come back, re-packed as results arrive
@@ -31,7 +33,7 @@ pack() {  # everything small enough to come back, re-packed as results arrive
 
 evaluate() {  # NAME [--linear DIR]
   local name=$1; shift
-  $subq eval --model "$model" "$@" --task perplexity --data "$data/wiki_eval.txt" --ctx 512 --device cuda \
+  $subq eval --model "$model" "$@" --task perplexity --data "$data/wiki_eval.txt" --ctx 512 --limit $ppl_windows --device cuda \
     --threads 1 --json > $work/eval/${name}_wikitext.json 2> $work/logs/${name}_wikitext.err &
   for t in lambada:lambada_test.jsonl hellaswag:hellaswag_val_first1000.txt piqa:piqa_test.json \
            arc_easy:ARC-Easy_test.json winogrande:winogrande_test.json; do
