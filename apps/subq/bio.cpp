@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "subq/models/lyra/bio_pipeline.h"
+#include "subq/train/bio_compression.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
@@ -139,7 +140,7 @@ Action setup_eval(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   app.add_flag("--json", o->json, "print the metrics as JSON");
   return [o, common, &app]() {
     common->apply();
-    const auto predictor = models::load_bio_model(o->model);
+    const auto predictor = train::load_bio_predictor(o->model);
     const auto dataset = data::load_bio_dataset(o->data.over(predictor.data, app));
     const auto metrics = models::evaluate_bio_model(predictor, dataset, rows_of(dataset, o->split));
     if (o->json) {
@@ -162,12 +163,52 @@ Action setup_predict(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   app.add_option("--out", o->out, "predictions CSV (written atomically)")->required();
   return [o, common, &app]() {
     common->apply();
-    const auto predictor = models::load_bio_model(o->model);
+    const auto predictor = train::load_bio_predictor(o->model);
     auto spec = o->data.over(predictor.data, app);
     spec.require_targets = false;
     const auto dataset = data::load_bio_dataset(spec);
     models::write_bio_predictions(predictor, dataset, o->out);
     std::cout << fmt::format("wrote {} predictions to {}\n", dataset.examples.size(), o->out);
+    return 0;
+  };
+}
+
+Action setup_compress(CLI::App& app, std::shared_ptr<CommonOptions> common) {
+  struct Options {
+    DataOptions data;
+    std::string model;
+    train::BioCompressionOptions compression;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto& c = o->compression;
+  c.recipe.layers = "all";
+  app.add_option("--model", o->model, "model directory written by `subq bio train`")->required();
+  o->data.add_to(app, false);
+  app.add_option("--out", c.out, "output directory (manifest.json + layers.safetensors; `bio eval` loads it)")->required();
+  app.add_option("--target", c.recipe.target, "fraction of the chosen linears' parameters to remove")
+      ->capture_default_str()->check(CLI::Range(0.01, 0.99));
+  app.add_option("--method", c.recipe.method, "softrank, svd or asvd")->capture_default_str();
+  app.add_option("--basis", c.recipe.basis, "softrank decomposition: svd or whitened")->capture_default_str();
+  app.add_option("--layers", c.recipe.layers, "which linears (all, or names/globs)")->capture_default_str();
+  app.add_option("--epochs", c.epochs, "softrank training epochs over the training split")->capture_default_str();
+  app.add_option("--finetune-epochs", c.finetune_epochs, "fine-tune epochs of the exported layers")->capture_default_str();
+  app.add_option("--batch", c.batch_size, "sequences per step")->capture_default_str();
+  app.add_option("--finetune-lr", c.recipe.finetune_lr, "fine-tune learning rate")->capture_default_str();
+  app.add_flag("--json", o->json, "print JSON");
+  return [o, common, &app]() {
+    common->apply();
+    if (o->json) Progress::set_quiet(true);
+    const auto predictor = models::load_bio_model(o->model);
+    const auto dataset = data::load_bio_dataset(o->data.over(predictor.data, app));
+    const auto result = train::compress_bio_model(o->model, dataset, o->compression);
+    if (o->json) {
+      std::cout << result.dump(2) << "\n";
+    } else {
+      for (const auto& [key, value] : result.items())
+        if (value.is_number()) std::cout << fmt::format("  {:<34} {}\n", key, value.dump());
+      std::cout << fmt::format("wrote {}\n", o->compression.out.string());
+    }
     return 0;
   };
 }
@@ -178,12 +219,15 @@ Action setup_bio(CLI::App& app) {
   auto* train = app.add_subcommand("train", "train Lyra / CNN / Transformer on a sequence task");
   auto* eval = app.add_subcommand("eval", "metrics of a trained model on a data split");
   auto* predict = app.add_subcommand("predict", "write predictions for every sequence of a file");
-  for (auto* sub : {train, eval, predict}) common->add_to(*sub);
+  auto* compress = app.add_subcommand("compress", "low-rank compression of a trained model (docs/compress.md)");
+  for (auto* sub : {train, eval, predict, compress}) common->add_to(*sub);
   auto run_train = setup_train(*train, common);
   auto run_eval = setup_eval(*eval, common);
   auto run_predict = setup_predict(*predict, common);
+  auto run_compress = setup_compress(*compress, common);
   return [=]() {
     if (train->parsed()) return run_train();
+    if (compress->parsed()) return run_compress();
     if (eval->parsed()) return run_eval();
     return run_predict();
   };

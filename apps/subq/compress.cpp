@@ -116,13 +116,7 @@ int run(const Options& opt) {
     settings["calibration_tokens"] = calibration_batches(opt, batches.size()) * opt.batch * opt.seq;
   if (opt.method == "softrank") settings["training_tokens"] = recipe.steps * opt.batch * opt.seq;
 
-  compress::CompressedManifest manifest;
-  manifest.base_model = std::filesystem::absolute(opt.model).string();
-  manifest.method = opt.method;
-  manifest.layers = opt.layers;
-  manifest.target_reduction = opt.target;
-  manifest.compressed = report;
-  manifest.summary = compress::summarize(report, model_before);
+  auto manifest = compress::manifest_for(std::filesystem::absolute(opt.model).string(), recipe, outcome, model_before);
   manifest.settings = settings;
   manifest.settings["seconds"] = timer.seconds();
   compress::save_compressed_checkpoint(opt.out, slots, manifest);

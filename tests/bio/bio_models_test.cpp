@@ -5,6 +5,8 @@
 
 #include "subq/models/lyra/bio_model_factory.h"
 #include "subq/models/lyra/bio_pipeline.h"
+#include "subq/train/bio_compression.h"
+#include "subq/transforms/compress/svd_baselines.h"
 #include "subq/models/lyra/lyra.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
@@ -54,18 +56,34 @@ std::string synthetic_table(int n, uint64_t seed) {
   return out;
 }
 
-TEST(BioPipeline, SavedAndReloadedModelPredictsIdentically) {
-  subq::Progress::set_quiet(true);
-  subq::test::TempDir dir;
+// A synthetic table written to DIR/d.csv, its spec and the loaded dataset.
+struct SyntheticData {
   subq::data::BioDataSpec spec;
-  spec.path = (dir / "d.csv").string();
-  std::ofstream(spec.path) << synthetic_table(60, 1);
-  auto dataset = subq::data::load_bio_dataset(spec);
+  subq::data::BioDataset dataset;
+};
+SyntheticData synthetic_data(const subq::test::TempDir& dir, int rows, unsigned seed) {
+  subq::Progress::set_quiet(true);
+  SyntheticData d;
+  d.spec.path = (dir / "d.csv").string();
+  std::ofstream(d.spec.path) << synthetic_table(rows, seed);
+  d.dataset = subq::data::load_bio_dataset(d.spec);
+  return d;
+}
+
+// One epoch of `kind` on the data.
+subq::models::BioTrainOutcome train_one_epoch(const SyntheticData& d, const std::string& kind) {
+  subq::models::BioTrainRequest request;
+  request.model = kind;
+  request.trainer.epochs = 1;
+  return subq::models::train_bio_model(d.dataset, d.spec, request);
+}
+
+TEST(BioPipeline, SavedAndReloadedModelPredictsIdentically) {
+  subq::test::TempDir dir;
+  const auto data = synthetic_data(dir, 60, 1);
+  const auto& dataset = data.dataset;
   for (const char* kind : {"lyra", "cnn", "transformer"}) {
-    subq::models::BioTrainRequest request;
-    request.model = kind;
-    request.trainer.epochs = 1;
-    auto outcome = subq::models::train_bio_model(dataset, spec, request);
+    auto outcome = train_one_epoch(data, kind);
     subq::models::save_bio_model(outcome.predictor, dir / kind);
     auto loaded = subq::models::load_bio_model(dir / kind);
     const auto rows = dataset.all_indices();
@@ -73,6 +91,33 @@ TEST(BioPipeline, SavedAndReloadedModelPredictsIdentically) {
     EXPECT_TRUE(torch::equal(a, b)) << kind;
     EXPECT_EQ(loaded.model->parameter_count(), outcome.predictor.model->parameter_count());
   }
+}
+
+TEST(BioPipeline, CompressedModelLoadsAndMatchesDirectTruncation) {
+  subq::test::TempDir dir;
+  const auto data = synthetic_data(dir, 60, 3);
+  const auto& dataset = data.dataset;
+  subq::models::save_bio_model(train_one_epoch(data, "lyra").predictor, dir / "m");
+
+  subq::train::BioCompressionOptions options;
+  options.recipe.method = "svd";
+  options.recipe.layers = "all";
+  options.recipe.target = 0.5;
+  options.out = dir / "svd";
+  const auto result = subq::train::compress_bio_model(dir / "m", dataset, options);
+  EXPECT_LT(result["parameters_after"].get<int64_t>(), result["parameters_before"].get<int64_t>());
+  EXPECT_TRUE(result.contains("spearman_test_after")) << result.dump();
+
+  // The compressed directory loads by path and predicts like the same truncation done directly.
+  const auto rows = dataset.all_indices();
+  auto loaded = subq::train::load_bio_predictor(dir / "svd");
+  auto direct = subq::models::load_bio_model(dir / "m");
+  const auto original = direct.predict(dataset, rows);
+  subq::compress::truncate_uniform(subq::compress::slots_of(*direct.model), "all", 0.5);
+  const auto a = loaded.predict(dataset, rows), b = direct.predict(dataset, rows);
+  EXPECT_TRUE(torch::allclose(a, b, 1e-5, 1e-5)) << (a - b).abs().max();
+  EXPECT_FALSE(torch::allclose(a, original, 1e-5, 1e-5)) << "the truncation changed nothing";
+  EXPECT_EQ(loaded.model->parameter_count(), direct.model->parameter_count());
 }
 
 TEST(BioPipeline, CorruptCheckpointIsAClearError) {

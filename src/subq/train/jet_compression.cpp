@@ -89,14 +89,7 @@ nlohmann::json compress_fold(const std::filesystem::path& model_dir, const data:
   const double seconds = timer.seconds();
   const auto after = score(model, test_jets, loaded.class_names);
 
-  compress::CompressedManifest manifest;
-  manifest.base_model = std::filesystem::absolute(model_dir).string();
-  manifest.method = recipe.method;
-  manifest.layers = recipe.layers;
-  manifest.target_reduction = recipe.target;
-  manifest.compressed = outcome.layers;
-  manifest.summary = compress::summarize(outcome.layers, before_params);
-  manifest.settings = outcome.settings;
+  auto manifest = compress::manifest_for(std::filesystem::absolute(model_dir).string(), recipe, outcome, before_params);
   manifest.settings.update({{"epochs", o.epochs}, {"finetune_epochs", o.finetune_epochs},
                             {"batch", o.batch_size}, {"seconds", seconds}, {"fold", fold}});
   compress::save_compressed_checkpoint(out, compress::slots_of(model), manifest);

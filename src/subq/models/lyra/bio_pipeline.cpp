@@ -124,6 +124,11 @@ BioTrainOutcome train_bio_model(const data::BioDataset& dataset, const data::Bio
   return outcome;
 }
 
+train::ExampleSource training_source(const BioPredictor& predictor, const data::BioDataset& dataset,
+                                     const std::vector<int64_t>& rows) {
+  return make_source(dataset, rows, predictor.task, predictor.target_mean, predictor.target_std);
+}
+
 void save_bio_model(const BioPredictor& predictor, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   const auto meta = predictor_metadata(predictor);

@@ -49,6 +49,10 @@ BioTrainOutcome train_bio_model(const data::BioDataset& dataset, const data::Bio
                                 const BioTrainRequest& request);
 
 void save_bio_model(const BioPredictor& predictor, const std::filesystem::path& dir);
+
+// The trainer's (inputs, targets) view of `rows`, targets scaled as `predictor` was trained.
+train::ExampleSource training_source(const BioPredictor& predictor, const data::BioDataset& dataset,
+                                     const std::vector<int64_t>& rows);
 BioPredictor load_bio_model(const std::filesystem::path& dir);
 
 // Metrics of the predictor on the rows of `split` (all rows when split is empty).

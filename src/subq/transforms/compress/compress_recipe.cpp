@@ -94,4 +94,17 @@ CompressOutcome compress_linears(const LinearSlots& slots, const CompressRecipe&
   return out;
 }
 
+CompressedManifest manifest_for(const std::string& base_model, const CompressRecipe& recipe,
+                                const CompressOutcome& outcome, int64_t model_before) {
+  CompressedManifest m;
+  m.base_model = base_model;
+  m.method = recipe.method;
+  m.layers = recipe.layers;
+  m.target_reduction = recipe.target;
+  m.compressed = outcome.layers;
+  m.summary = summarize(outcome.layers, model_before);
+  m.settings = outcome.settings;
+  return m;
+}
+
 }  // namespace subq::compress

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/layer_report.h"
 #include "subq/transforms/compress/linear_slots.h"
 
@@ -46,5 +47,10 @@ struct CompressOutcome {
 // be frozen) and returns the per-layer report.
 CompressOutcome compress_linears(const LinearSlots& slots, const CompressRecipe& recipe,
                                  const CompressCallbacks& callbacks);
+
+// The manifest of a compressed checkpoint of the model in `base_model` (a path the loader
+// reopens), from what compress_linears did; `model_before` = its parameter count before.
+CompressedManifest manifest_for(const std::string& base_model, const CompressRecipe& recipe,
+                                const CompressOutcome& outcome, int64_t model_before);
 
 }  // namespace subq::compress
