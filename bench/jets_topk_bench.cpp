@@ -24,21 +24,14 @@
 #include "subq/models/part/particle_transformer.h"
 #include "subq/models/part/topk_attention.h"
 #include "subq/train/jet_experiment.h"
-#include "subq/train/jet_metrics.h"
 #include "subq/train/jet_trainer.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
-#include "subq/util/timer.h"
 
 using namespace subq;
 
 namespace {
-
-struct Scored {
-  nlohmann::json metrics;
-  double jets_per_second = 0;
-};
 
 struct BenchOptions {
   int repeats = 3;
@@ -71,19 +64,12 @@ torch::Tensor predict_padded(models::JetTagger& model, const data::PreparedJets&
   return out;
 }
 
-// Best of `repeats` timed passes (the machine is shared; the fastest pass is the least disturbed).
-Scored score(models::JetTagger& model, const data::PreparedJets& jets,
-             const std::vector<std::string>& class_names, const BenchOptions& options) {
-  Scored out;
-  torch::Tensor probs;
-  for (int r = 0; r < options.repeats; ++r) {
-    Timer timer;
-    probs = options.pad_to > 0 ? predict_padded(model, jets, options.pad_to)
-                               : train::predict_probabilities(model, jets, 256, false);
-    out.jets_per_second = std::max(out.jets_per_second, jets.jets.size() / timer.seconds());
-  }
-  out.metrics = train::jet_metrics(probs, jets.jets.labels, class_names).summary;
-  return out;
+train::TimedScore score(models::JetTagger& model, const data::PreparedJets& jets,
+                        const std::vector<std::string>& class_names, const BenchOptions& options) {
+  train::TaggerPredict padded;
+  if (options.pad_to > 0)
+    padded = [&](models::JetTagger& m, const data::PreparedJets& j) { return predict_padded(m, j, options.pad_to); };
+  return train::timed_score(model, jets, class_names, options.repeats, padded);
 }
 
 // Full attention, the saved variants, then top-k in every particle block, on `jets`; one row
@@ -98,7 +84,7 @@ std::vector<nlohmann::json> score_variants(const std::string& model_path, const 
   const auto prepared = data::prepare_jets(jets, model->input_spec());
   std::vector<nlohmann::json> rows;
   const auto baseline = score(*model, prepared, loaded.class_names, options);
-  auto record = [&](const std::string& name, const Scored& s) {
+  auto record = [&](const std::string& name, const train::TimedScore& s) {
     auto row = s.metrics;
     row["attention"] = name;
     row["jets_per_second"] = s.jets_per_second;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "subq/train/epoch_batches.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/util/error.h"
 #include "subq/util/timer.h"
@@ -49,21 +50,17 @@ nlohmann::json compress_bio_model(const std::filesystem::path& model_dir, const 
 
   const auto source = models::training_source(predictor, dataset, train_rows);
   SupervisedTrainer loss_of(model, [&](const torch::Tensor& x) { return model.forward(x); }, predictor.task, {});
-  const int64_t n = source.size, batch = std::min<int64_t>(o.batch_size, n), per_epoch = (n + batch - 1) / batch;
+  const int64_t n = source.size;
   torch::manual_seed(o.seed);
-  torch::Tensor order;
-  auto picks = [&](int64_t step) {  // a new permutation of the training rows every epoch
-    if (step % per_epoch == 0 || !order.defined()) order = torch::randperm(n, torch::kInt64);
-    const int64_t begin = (step % per_epoch) * batch, count = std::min(batch, n - begin);
-    const auto* p = order.data_ptr<int64_t>() + begin;
-    return std::vector<int64_t>(p, p + count);
-  };
+  EpochBatches batches(n, o.batch_size);
+  const int64_t batch = batches.batch_size();
   auto recipe = o.recipe;
-  recipe.steps = std::max<int64_t>(1, o.epochs * per_epoch);
-  recipe.finetune_steps = o.finetune_epochs * per_epoch;
+  recipe.steps = std::max<int64_t>(1, o.epochs * batches.steps_per_epoch());
+  recipe.finetune_steps = o.finetune_epochs * batches.steps_per_epoch();
   compress::CompressCallbacks callbacks;
   callbacks.loss = [&](int64_t step) {
-    const auto [inputs, targets] = source.batch(picks(step));
+    const auto rows = batches.rows(step);
+    const auto [inputs, targets] = source.batch({rows.data_ptr<int64_t>(), rows.data_ptr<int64_t>() + rows.numel()});
     return loss_of.loss(model.forward(inputs), targets);
   };
   callbacks.calibrate = [&] {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "subq/train/epoch_batches.h"
 #include "subq/train/jet_experiment.h"
-#include "subq/train/jet_metrics.h"
 #include "subq/train/jet_trainer.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/util/error.h"
@@ -12,48 +12,6 @@
 namespace subq::train {
 
 namespace {
-
-struct Scored {
-  nlohmann::json metrics;
-  double jets_per_second = 0;
-};
-
-// Test metrics and the best of three timed inference passes (batch 256).
-Scored score(models::JetTagger& model, const data::PreparedJets& test, const std::vector<std::string>& classes) {
-  Scored out;
-  torch::Tensor probs;
-  for (int r = 0; r < 3; ++r) {
-    Timer timer;
-    probs = predict_probabilities(model, test, 256, false);
-    out.jets_per_second = std::max(out.jets_per_second, test.jets.size() / timer.seconds());
-  }
-  out.metrics = jet_metrics(probs, test.jets.labels, classes).summary;
-  return out;
-}
-
-// Mini-batches of shuffled training jets, one per step (a new permutation every epoch).
-class BatchStream {
- public:
-  // The order comes from torch's global generator (seeded by the caller).
-  BatchStream(const data::PreparedJets& jets, int64_t batch)
-      : jets_(jets), batch_(std::min<int64_t>(batch, jets.jets.size())) {}
-  int64_t steps_per_epoch() const { return (jets_.jets.size() + batch_ - 1) / batch_; }
-  data::JetBatch batch(int64_t step) {
-    const int64_t n = jets_.jets.size(), epoch = step / steps_per_epoch(), i = step % steps_per_epoch();
-    if (epoch != epoch_ || !order_.defined()) {
-      epoch_ = epoch;
-      order_ = torch::randperm(n, torch::kInt64);
-    }
-    const int64_t begin = i * batch_;
-    return data::make_batch(jets_, order_.narrow(0, begin, std::min(batch_, n - begin)));
-  }
-
- private:
-  const data::PreparedJets& jets_;
-  int64_t batch_;
-  int64_t epoch_ = -1;
-  torch::Tensor order_;
-};
 
 nlohmann::json compress_fold(const std::filesystem::path& model_dir, const data::JetDataset& all, int64_t fold,
                              const JetCompressionOptions& o, const std::filesystem::path& out) {
@@ -65,16 +23,16 @@ nlohmann::json compress_fold(const std::filesystem::path& model_dir, const data:
   const auto spec = model.input_spec();
   const auto train_jets = data::prepare_jets(all.subset(split.train), spec);
   const auto test_jets = data::prepare_jets(all.subset(split.test), spec);
-  const auto before = score(model, test_jets, loaded.class_names);
+  const auto before = timed_score(model, test_jets, loaded.class_names, 3);
 
   torch::manual_seed(o.seed + fold);
-  BatchStream stream(train_jets, o.batch_size);
+  EpochBatches batches(train_jets.jets.size(), o.batch_size);
   auto recipe = o.recipe;
-  recipe.steps = std::max<int64_t>(1, o.epochs * stream.steps_per_epoch());
-  recipe.finetune_steps = o.finetune_epochs * stream.steps_per_epoch();
+  recipe.steps = std::max<int64_t>(1, o.epochs * batches.steps_per_epoch());
+  recipe.finetune_steps = o.finetune_epochs * batches.steps_per_epoch();
   compress::CompressCallbacks callbacks;
   callbacks.loss = [&](int64_t step) {
-    const auto batch = stream.batch(step);
+    const auto batch = data::make_batch(train_jets, batches.rows(step));
     return torch::nn::functional::cross_entropy(model.forward(batch), batch.labels);
   };
   callbacks.calibrate = [&] {
@@ -87,7 +45,7 @@ nlohmann::json compress_fold(const std::filesystem::path& model_dir, const data:
   Timer timer;
   const auto outcome = compress::compress_linears(compress::slots_of(model), recipe, callbacks);
   const double seconds = timer.seconds();
-  const auto after = score(model, test_jets, loaded.class_names);
+  const auto after = timed_score(model, test_jets, loaded.class_names, 3);
 
   auto manifest = compress::manifest_for(std::filesystem::absolute(model_dir).string(), recipe, outcome, before_params);
   manifest.settings.update({{"epochs", o.epochs}, {"finetune_epochs", o.finetune_epochs},

@@ -7,6 +7,7 @@
 #include "subq/train/jet_metrics.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
+#include "subq/util/timer.h"
 
 namespace subq::train {
 
@@ -130,6 +131,20 @@ nlohmann::json jet_baselines(const data::JetDataset& jets, int64_t folds, uint64
           {"all_jets", {{"mass", auc_on(mass_t, all)}, {"constituent_count", auc_on(count_t, all)}}},
           {"folds", folds},
           {"test_folds", summarize_runs(per_fold)}};
+}
+
+TimedScore timed_score(models::JetTagger& model, const data::PreparedJets& jets,
+                       const std::vector<std::string>& class_names, int repeats, const TaggerPredict& predict) {
+  SUBQ_CHECK(repeats >= 1, "timed_score: repeats must be >= 1, got {}", repeats);
+  TimedScore out;
+  torch::Tensor probs;
+  for (int r = 0; r < repeats; ++r) {
+    Timer timer;
+    probs = predict ? predict(model, jets) : predict_probabilities(model, jets, 256, false);
+    out.jets_per_second = std::max(out.jets_per_second, jets.jets.size() / timer.seconds());
+  }
+  out.metrics = jet_metrics(probs, jets.jets.labels, class_names).summary;
+  return out;
 }
 
 }  // namespace subq::train

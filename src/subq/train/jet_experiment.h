@@ -4,6 +4,7 @@
 // count baselines on the same folds.
 #pragma once
 #include <filesystem>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,18 @@ nlohmann::json run_jet_cross_validation(const data::JetDataset& jets,
 // Metrics of a saved tagger on `jets`; ROC files go to `roc_dir` when non-empty.
 nlohmann::json evaluate_saved_tagger(const LoadedJetTagger& tagger, const data::JetDataset& jets,
                                      const std::filesystem::path& roc_dir, int64_t batch_size = 256);
+
+// Metrics of `model` on `jets` and its inference rate: the best of `repeats` timed passes of
+// `predict` (default: predict_probabilities, batch 256); on a shared machine the fastest pass
+// is the least disturbed.
+struct TimedScore {
+  nlohmann::json metrics;
+  double jets_per_second = 0;
+};
+using TaggerPredict = std::function<torch::Tensor(models::JetTagger&, const data::PreparedJets&)>;
+TimedScore timed_score(models::JetTagger& model, const data::PreparedJets& jets,
+                       const std::vector<std::string>& class_names, int repeats,
+                       const TaggerPredict& predict = nullptr);
 
 // Jet-mass and constituent-count AUCs (binary datasets) on the whole sample and on the test
 // parts of the same folds the taggers use (mean +- std).
