@@ -23,13 +23,28 @@ namespace {
 
 struct Options {
   subq::cli::CommonOptions common;
-  std::string model, data, out, docs, eval_text, format = "auto";
+  std::string model, data, out, docs, eval_text, layers, format = "auto";
   subq::transforms::LinearizeOptions lin;
   int64_t budget_tokens = 0, self_docs = 64, eval_docs = 0, stop_after = -1;
   double val_fraction = 0.05;
   int nproc = 1;
   bool no_transfer = false, stage1_only = false, blockwise = false, json = false;
 };
+
+// "A-B" or "A" (0-based layer indices) for --layers.
+void parse_layer_range(const std::string& text, subq::transforms::LinearizeOptions* lin) {
+  const auto dash = text.find('-');
+  try {
+    size_t used = 0;
+    lin->first_layer = std::stoll(text.substr(0, dash), &used);
+    SUBQ_CHECK(used == (dash == std::string::npos ? text.size() : dash), "trailing characters");
+    lin->last_layer = dash == std::string::npos ? lin->first_layer : std::stoll(text.substr(dash + 1), &used);
+    SUBQ_CHECK(dash == std::string::npos || dash + 1 + used == text.size(), "trailing characters");
+  } catch (const std::exception&) {
+    subq::fail("--layers '{}': expected FIRST-LAST or one layer index (0-based)", text);
+  }
+  SUBQ_CHECK(lin->blockwise, "--layers {} needs --blockwise", text);
+}
 
 // This process's argv without "--nproc N" (what each worker reruns).
 std::vector<std::string> worker_arguments() {
@@ -101,6 +116,7 @@ int run(Options& opt) {
   opt.lin.attention_transfer = !opt.no_transfer;
   opt.lin.lora_stage = !opt.stage1_only;
   opt.lin.blockwise = opt.blockwise;
+  if (!opt.layers.empty()) parse_layer_range(opt.layers, &opt.lin);
   if (opt.budget_tokens > 0) opt.lin.apply_token_budget(opt.budget_tokens);
   std::filesystem::create_directories(opt.out);
 
@@ -115,7 +131,12 @@ int run(Options& opt) {
   subq::transforms::LinearizedAttentions attentions{nullptr};
   auto summary = subq::transforms::linearize(base, data, opt.lin, *group, opt.out, attentions, opt.stop_after);
   if (!summary.finished) {
-    if (group->is_main()) fmt::print(stderr, "stopped early (--stop-after); rerun the same command to resume\n");
+    if (!group->is_main()) return 0;
+    if (summary.transfer.partial)
+      fmt::print(stderr, "attention transfer of layers {} done (checkpoints in {}); once every range is done, "
+                         "run the command without --layers to finish\n", opt.layers, opt.out);
+    else
+      fmt::print(stderr, "stopped early (--stop-after); rerun the same command to resume\n");
     return 0;
   }
   auto report = summary.to_json();
@@ -185,6 +206,9 @@ SUBQ_COMMAND("linearize", "Linearize a model's attention (LoLCATs: attention tra
   app.add_flag("--stage1-only", opt->stage1_only, "stop after attention transfer (no LoRA)");
   app.add_flag("--blockwise", opt->blockwise,
                "attention transfer layer by layer from hidden states cached on disk in --out (bounded memory)");
+  app.add_option("--layers", opt->layers,
+                 "with --blockwise: train only layers FIRST-LAST (0-based) of stage 1, so separate processes "
+                 "can share the layers; then run without --layers to finish");
   app.add_option("--seq-len", lin.seq_len, "tokens per training chunk")->capture_default_str();
   app.add_option("--transfer-steps", lin.transfer.steps, "stage 1 steps")->capture_default_str();
   app.add_option("--lora-steps", lin.finetune.steps, "stage 2 steps")->capture_default_str();

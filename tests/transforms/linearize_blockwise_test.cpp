@@ -108,5 +108,51 @@ TEST_F(BlockwiseTest, BlockwiseRunLowersEveryLayersErrorAndRemovesItsCache) {
         << " of max " << item.value().abs().max().item<double>();
 }
 
+// Separate processes per block (--layers): each trains its range from the shared cache and
+// stops short of LoRA; a final run over all layers resumes them from their checkpoints and
+// ends with the parameters of a single block-wise run, bit for bit.
+TEST_F(BlockwiseTest, LayerRangesInSeparateRunsGiveTheSingleRunsParameters) {
+  SUBQ_REQUIRE_SHARED(model_path, kModel);
+  SUBQ_REQUIRE_SHARED(text, kText);
+  auto options = test::tiny_linearize_options();
+  options.blockwise = true;
+  options.lora_stage = false;
+  train::ProcessGroup single;
+  auto data = [&](models::LoadedLlama& base) {
+    return test::tiny_stories_chunks(text, *base.tokenizer, 64, "201-220", "1-6");
+  };
+  auto run = [&](const std::filesystem::path& dir, int64_t first, int64_t last, LinearizedAttentions* out) {
+    auto base = models::load_llama(model_path);  // a fresh "process"
+    options.first_layer = first;
+    options.last_layer = last;
+    LinearizedAttentions trained{nullptr};
+    const auto summary = linearize(base, data(base), options, single, dir, trained, -1);
+    if (out) *out = trained;
+    return summary;
+  };
+  test::TempDir single_dir, split_dir;
+  LinearizedAttentions reference{nullptr}, split{nullptr};
+  ASSERT_TRUE(run(single_dir.path(), 0, -1, &reference).finished);
+
+  const auto n_layers = static_cast<int64_t>(reference->size());
+  ASSERT_GE(n_layers, 2);
+  const auto low = run(split_dir.path(), 0, 0, nullptr);
+  EXPECT_FALSE(low.finished);
+  EXPECT_TRUE(low.transfer.partial);
+  EXPECT_EQ(low.transfer.result.progress.step, options.transfer.steps);
+  EXPECT_TRUE(std::filesystem::exists(split_dir / "hidden_states"));  // kept for the other ranges
+  EXPECT_TRUE(run(split_dir.path(), 1, n_layers - 1, nullptr).transfer.partial);  // layer 0 is not its job
+  const auto final_run = run(split_dir.path(), 0, -1, &split);
+  ASSERT_TRUE(final_run.finished);
+  EXPECT_FALSE(std::filesystem::exists(split_dir / "hidden_states"));
+  const auto a = split->named_parameters(), b = reference->named_parameters();
+  for (const auto& item : a) EXPECT_TRUE(torch::equal(item.value(), b[item.key()])) << item.key();
+
+  options.first_layer = n_layers;  // out of range: a clear error
+  auto base = models::load_llama(model_path);
+  LinearizedAttentions unused{nullptr};
+  EXPECT_THROW(linearize(base, data(base), options, single, split_dir.path(), unused, -1), Error);
+}
+
 }  // namespace
 }  // namespace subq::transforms

@@ -32,6 +32,9 @@ struct LinearizeOptions {
   bool attention_transfer = true;  // false: skip stage 1 (ablation)
   bool lora_stage = true;          // false: stop after stage 1
   bool blockwise = false;          // stage 1 layer by layer from hidden states cached on disk
+  // With blockwise: train only layers [first_layer, last_layer] (last -1: to the end), so
+  // separate processes can share the layers; a run over all layers then finds them done.
+  int64_t first_layer = 0, last_layer = -1;
   int64_t seq_len = 512;
   uint64_t seed = 0;
   LinearizeOptions();

@@ -3,6 +3,7 @@
 #include "subq/transforms/linearize/hidden_state_cache.h"
 #include "subq/transforms/linearize/lora_stage.h"
 #include "subq/util/error.h"
+#include "subq/util/file_lock.h"
 
 namespace subq::transforms {
 
@@ -32,26 +33,40 @@ int64_t count(const std::vector<std::pair<std::string, torch::Tensor>>& params) 
   return n;
 }
 
+// The layers [first, last] this process trains in block-wise mode; errors name the option.
+std::pair<int64_t, int64_t> layer_range(const LinearizeOptions& options, int64_t n_layers) {
+  const int64_t first = options.first_layer, last = options.last_layer < 0 ? n_layers - 1 : options.last_layer;
+  SUBQ_CHECK(0 <= first && first <= last && last < n_layers, "--layers {}-{}: the model has layers 0-{}", first,
+             last, n_layers - 1);
+  return {first, last};
+}
+
 // Stage 1 layer by layer (LinearizeOptions::blockwise): the teacher's hidden states are cached
-// on disk once (rank 0), then each layer's attention trains from its own cache file with its
-// own resumable checkpoint. The summary adds steps, tokens and time over the layers; its
-// best validation loss is the mean of the layers' (what the all-layers loss averages).
+// on disk once, then each layer's attention trains from its own cache file with its own
+// resumable checkpoint. Separate processes may each train a range of layers from one cache
+// (the first to take the lock builds it); a later run over all layers resumes the finished
+// layers from their checkpoints. The summary adds steps, tokens and time over the layers;
+// its best validation loss is the mean of the layers' (what the all-layers loss averages).
 StageSummary blockwise_transfer(models::LlamaModelImpl& model, LinearizedAttentionsImpl& attentions,
                                 const LinearizeData& data, const LinearizeOptions& options,
                                 train::ProcessGroup& group, const std::filesystem::path& work_dir,
                                 int64_t stop_after_steps) {
+  const auto n_layers = static_cast<int64_t>(attentions.size());
+  const auto [first, last] = layer_range(options, n_layers);  // before any costly work
   const auto cache_dir = work_dir / "hidden_states";
-  for (const auto& [name, chunks] : {std::pair{"train", &data.train}, std::pair{"val", &data.val}})
-    if (group.is_main() && !HiddenStateCache::complete(cache_dir / name))
-      HiddenStateCache::build(model, *chunks, cache_dir / name, options.transfer.batch);
+  if (group.is_main()) {
+    FileLock lock(work_dir / "hidden_states.lock");
+    for (const auto& [name, chunks] : {std::pair{"train", &data.train}, std::pair{"val", &data.val}})
+      if (!HiddenStateCache::complete(cache_dir / name))
+        HiddenStateCache::build(model, *chunks, cache_dir / name, options.transfer.batch);
+  }
   group.barrier();
   const HiddenStateCache train_cache(cache_dir / "train"), val_cache(cache_dir / "val");
   StageSummary summary;
   summary.ran = true;
   auto& total = summary.result.progress;
-  const auto n_layers = static_cast<int64_t>(attentions.size());
   double best_sum = 0;
-  for (int64_t i = 0; i < n_layers; ++i) {
+  for (int64_t i = first; i <= last; ++i) {
     auto config = trainer_config(options.transfer, options,
                                  work_dir / fmt::format("stage1_layer{}_checkpoint.safetensors", i),
                                  fmt::format("transfer layer {}/{}", i + 1, n_layers), stop_after_steps);
@@ -71,10 +86,17 @@ StageSummary blockwise_transfer(models::LlamaModelImpl& model, LinearizedAttenti
     summary.result.trainable_parameters += r.trainable_parameters;
     if (!r.finished) return summary;
   }
-  total.best_val = best_sum / n_layers;
+  total.best_val = best_sum / (last - first + 1);
   total.best_step = total.step;
+  if (last - first + 1 < n_layers) {  // other layers are another process's job
+    summary.partial = true;
+    return summary;
+  }
   summary.result.finished = true;
-  if (group.is_main()) std::filesystem::remove_all(cache_dir);  // large; not needed any more
+  if (group.is_main()) {  // large; not needed any more
+    std::filesystem::remove_all(cache_dir);
+    std::filesystem::remove(work_dir / "hidden_states.lock");
+  }
   return summary;
 }
 }  // namespace
@@ -107,6 +129,8 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
                            int64_t stop_after_steps) {
   SUBQ_CHECK(data.train.seq_len() <= base.config().max_seq_len || base.config().max_seq_len == 0,
              "chunks of {} tokens exceed the model's context {}", data.train.seq_len(), base.config().max_seq_len);
+  SUBQ_CHECK(options.blockwise || (options.first_layer == 0 && options.last_layer < 0),
+             "a layer range (--layers) needs block-wise attention transfer (--blockwise)");
   auto& model = *base.model;
   std::filesystem::create_directories(work_dir);
   LinearizeSummary summary;

@@ -20,6 +20,7 @@ struct LinearizeData {
 
 struct StageSummary {
   bool ran = false;
+  bool partial = false;  // blockwise over a layer range that is not all layers: range done
   train::TrainResult result;
   nlohmann::json to_json() const;
 };
