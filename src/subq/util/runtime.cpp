@@ -12,6 +12,7 @@ namespace subq {
 void use_passive_openmp_wait(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);  // 0: keep the user's value
   execv("/proc/self/exe", argv);  // returns only on failure: then run on with spinning threads
 }
 
