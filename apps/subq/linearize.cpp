@@ -15,6 +15,7 @@
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
+#include "subq/util/index_range.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
 #include "subq/util/timer.h"
@@ -33,17 +34,9 @@ struct Options {
 
 // "A-B" or "A" (0-based layer indices) for --layers.
 void parse_layer_range(const std::string& text, subq::transforms::LinearizeOptions* lin) {
-  const auto dash = text.find('-');
-  try {
-    size_t used = 0;
-    lin->first_layer = std::stoll(text.substr(0, dash), &used);
-    SUBQ_CHECK(used == (dash == std::string::npos ? text.size() : dash), "trailing characters");
-    lin->last_layer = dash == std::string::npos ? lin->first_layer : std::stoll(text.substr(dash + 1), &used);
-    SUBQ_CHECK(dash == std::string::npos || dash + 1 + used == text.size(), "trailing characters");
-  } catch (const std::exception&) {
-    subq::fail("--layers '{}': expected FIRST-LAST or one layer index (0-based)", text);
-  }
-  SUBQ_CHECK(lin->blockwise, "--layers {} needs --blockwise", text);
+  const auto range = subq::parse_index_range(text.find('-') == std::string::npos ? text + "-" + text : text);
+  SUBQ_CHECK(range, "--layers '{}': expected FIRST-LAST or one layer index (0-based)", text);
+  std::tie(lin->first_layer, lin->last_layer) = *range;
 }
 
 // This process's argv without "--nproc N" (what each worker reruns).

@@ -58,8 +58,7 @@ TEST_F(BlockwiseTest, CacheHoldsTheTeachersHiddenStatesAndLayerLossesAddUp) {
 TEST_F(BlockwiseTest, BlockwiseRunLowersEveryLayersErrorAndRemovesItsCache) {
   SUBQ_REQUIRE_SHARED(model_path, kModel);
   SUBQ_REQUIRE_SHARED(text, kText);
-  auto base = models::load_llama(model_path);
-  for (auto& p : base.model->parameters()) p.set_requires_grad(false);
+  auto base = models::load_llama(model_path);  // linearize() freezes it
   auto data = test::tiny_stories_chunks(text, *base.tokenizer, 64, "201-230", "1-10");
   auto options = test::tiny_linearize_options();
   options.blockwise = true;
@@ -96,7 +95,6 @@ TEST_F(BlockwiseTest, BlockwiseRunLowersEveryLayersErrorAndRemovesItsCache) {
   // another on the same batches gives the parameters of the all-layers run (up to float32
   // rounding and AdamW eps, whose relative weight changes with the 1/layers loss scale).
   auto joint_base = models::load_llama(model_path);
-  for (auto& p : joint_base.model->parameters()) p.set_requires_grad(false);
   options.blockwise = false;
   test::TempDir joint_dir;
   LinearizedAttentions joint{nullptr};

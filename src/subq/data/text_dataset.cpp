@@ -7,6 +7,7 @@
 #include "subq/tokenize/tokenizer.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
+#include "subq/util/index_range.h"
 
 namespace subq::data {
 
@@ -111,12 +112,10 @@ std::string alpaca_prompt(const std::string& instruction, const std::string& inp
 
 std::vector<TextDocument> select_documents(const std::vector<TextDocument>& docs,
                                            const std::string& range) {
-  size_t first = 0, last = 0;
-  char dash = 0;
-  std::istringstream in(range);
-  SUBQ_CHECK((in >> first >> dash >> last) && dash == '-' && in.peek() == EOF,
-             "document range '{}' is not FIRST-LAST (1-based, inclusive)", range);
-  SUBQ_CHECK(first >= 1 && first <= last && last <= docs.size(),
+  const auto parsed = parse_index_range(range);
+  SUBQ_CHECK(parsed, "document range '{}' is not FIRST-LAST (1-based, inclusive)", range);
+  const auto [first, last] = *parsed;
+  SUBQ_CHECK(first >= 1 && first <= last && last <= static_cast<int64_t>(docs.size()),
              "document range {} is outside 1-{} (the file holds {} documents)", range, docs.size(),
              docs.size());
   return {docs.begin() + (first - 1), docs.begin() + last};

@@ -53,6 +53,7 @@ StageSummary blockwise_transfer(models::LlamaModelImpl& model, LinearizedAttenti
                                 int64_t stop_after_steps) {
   const auto n_layers = static_cast<int64_t>(attentions.size());
   const auto [first, last] = layer_range(options, n_layers);  // before any costly work
+  const auto n_trained = last - first + 1;
   const auto cache_dir = work_dir / "hidden_states";
   if (group.is_main()) {
     FileLock lock(work_dir / "hidden_states.lock");
@@ -80,15 +81,15 @@ StageSummary blockwise_transfer(models::LlamaModelImpl& model, LinearizedAttenti
     total.step += r.progress.step;
     total.tokens += r.progress.tokens;
     total.seconds += r.progress.seconds;
-    total.last_train_loss += r.progress.last_train_loss / n_layers;
+    total.last_train_loss += r.progress.last_train_loss / n_trained;
     total.lr = r.progress.lr;
     best_sum += r.progress.best_val;
     summary.result.trainable_parameters += r.trainable_parameters;
     if (!r.finished) return summary;
   }
-  total.best_val = best_sum / (last - first + 1);
+  total.best_val = best_sum / n_trained;
   total.best_step = total.step;
-  if (last - first + 1 < n_layers) {  // other layers are another process's job
+  if (n_trained < n_layers) {  // other layers are another process's job
     summary.partial = true;
     return summary;
   }
