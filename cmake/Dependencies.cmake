@@ -1,5 +1,5 @@
 # Every external library subq links, found once here. README.md says why each is needed.
-find_package(Torch REQUIRED)            # tensors + autograd (Debian libtorch-dev 1.13, or a CUDA LibTorch 2.x)
+include(${CMAKE_CURRENT_LIST_DIR}/Torch.cmake)  # tensors + autograd
 find_package(nlohmann_json 3 REQUIRED)  # GGUF/safetensors/tokenizer.json metadata, reports, manifests
 find_package(fmt REQUIRED)              # formatting of messages and tables
 find_package(CLI11 REQUIRED)            # command-line parsing for `subq <command>`
@@ -15,8 +15,6 @@ find_package(HDF5 REQUIRED COMPONENTS C)                                 # Top-t
 find_library(FASTJET_LIB fastjet REQUIRED)                               # jet clustering and subjets
 find_path(FASTJET_INCLUDE fastjet/ClusterSequence.hh REQUIRED)
 
-# LibTorch's CMake config adds its own flags (e.g. -D_GLIBCXX_USE_CXX11_ABI); keep them.
-set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
 # CUDA kernels build only against a CUDA LibTorch (TORCH_CUDA_LIBRARIES is empty for the CPU
 # build). A CUDA toolkit alone is not enough: the kernels' callers need ATen's CUDA headers.
 if(TORCH_CUDA_LIBRARIES)

@@ -102,9 +102,13 @@ subq::eval::PerplexityResult evaluate(subq::models::LoadedLlama& m, const std::s
 
 int run(Options& opt) {
   opt.common.apply();
-  if (opt.nproc > 1 && !std::getenv("WORLD_SIZE"))
+  if (opt.nproc > 1 && !std::getenv("WORLD_SIZE")) {
+    subq::train::check_local_workers(opt.nproc, subq::parse_device(opt.common.device));
     return subq::train::launch_local_workers(opt.nproc, worker_arguments());
-  auto group = subq::train::ProcessGroup::from_environment();
+  }
+  // Each CUDA process trains on a GPU of its own (NCCL); CPU processes share the CPU (Gloo).
+  auto group = subq::train::ProcessGroup::from_environment(subq::parse_device(opt.common.device));
+  const auto device = group->device();
   if (opt.json || !group->is_main()) subq::Progress::set_quiet(true);
   opt.lin.attention_transfer = !opt.no_transfer;
   opt.lin.lora_stage = !opt.stage1_only;
@@ -113,10 +117,6 @@ int run(Options& opt) {
   if (opt.budget_tokens > 0) opt.lin.apply_token_budget(opt.budget_tokens);
   std::filesystem::create_directories(opt.out);
 
-  const auto device = subq::parse_device(opt.common.device);
-  if (device.is_cuda() && group->world_size() > 1)
-    subq::fail("--nproc {} with --device {}: multi-process training is Gloo/CPU only (NCCL is not wired)",
-               opt.nproc, opt.common.device);
   auto base = subq::models::load_llama(opt.model);
   base.model->to(device);
   const auto docs = training_documents(opt, base, *group);
@@ -216,7 +216,7 @@ SUBQ_COMMAND("linearize", "Linearize a model's attention (LoLCATs: attention tra
   app.add_option("--lora-rank", lin.lora.rank, "LoRA rank")->capture_default_str();
   app.add_option("--lora-alpha", lin.lora.alpha, "LoRA alpha")->capture_default_str();
   app.add_option("--seed", lin.seed, "data order and sampling seed")->capture_default_str();
-  app.add_option("--nproc", opt->nproc, "train with N local processes (data parallel, Gloo)")->capture_default_str();
+  app.add_option("--nproc", opt->nproc, "train with N local processes (data parallel: Gloo on CPU, NCCL with one GPU each on CUDA)")->capture_default_str();
   app.add_option("--eval-text", opt->eval_text, "after training, compare base and linearized perplexity on this text");
   app.add_option("--eval-docs", opt->eval_docs, "score at most this many documents/windows (0: all)");
   app.add_option("--stop-after", opt->stop_after, "stop each stage's session after N steps (testing resume)");

@@ -8,6 +8,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "subq/nn/linear.h"
+#include "subq/train/collectives.h"
+#include "subq/train/distributed.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 #include "support/test_support.h"
@@ -18,24 +20,28 @@ namespace {
 // A regression problem small enough to train in milliseconds: y = x W*^T + noise.
 struct Problem {
   torch::Tensor x, y;
-  Problem() {
+  explicit Problem(torch::Device device = torch::kCPU) {
     auto gen = torch::make_generator<at::CPUGeneratorImpl>(11);
     x = torch::randn({64, 6}, gen);
     y = torch::matmul(x, torch::randn({4, 6}, gen).t()) + 0.1 * torch::randn({64, 4}, gen);
+    x = x.to(device);
+    y = y.to(device);
   }
   // Examples 0..47 train, 48..63 validate.
   ExampleLoss loss(nn::DenseLinear& model) const {
     return [this, &model](const std::vector<int64_t>& idx, bool validation) {
-      auto i = torch::tensor(idx, torch::kInt64) + (validation ? 48 : 0);
+      auto i = torch::tensor(idx, torch::kInt64).to(x.device()) + (validation ? 48 : 0);
       auto err = model.forward(x.index_select(0, i)) - y.index_select(0, i);
       return LossSum{err.pow(2).sum(), static_cast<double>(err.numel()), static_cast<int64_t>(idx.size())};
     };
   }
 };
 
-std::shared_ptr<nn::DenseLinear> fresh_model() {
+std::shared_ptr<nn::DenseLinear> fresh_model(torch::Device device = torch::kCPU) {
   torch::manual_seed(5);
-  return std::make_shared<nn::DenseLinear>(6, 4, true);
+  auto model = std::make_shared<nn::DenseLinear>(6, 4, true);
+  model->to(device);
+  return model;
 }
 
 TrainerConfig config(const std::filesystem::path& checkpoint) {
@@ -102,6 +108,7 @@ TEST_F(ResumableTrainerTest, ResumeAfterInterruptionReproducesUninterruptedRun) 
 }
 
 TEST_F(ResumableTrainerTest, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
+  if (!gloo_built()) GTEST_SKIP() << "this build has no Gloo (a pip LibTorch ships no gloo headers)";
   test::TempDir dir;
   auto reference = fresh_model();
   ResumableTrainer(*reference, config(""), single).run(48, 16, problem.loss(*reference));
@@ -125,6 +132,88 @@ TEST_F(ResumableTrainerTest, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
   EXPECT_TRUE(torch::equal(models[0]->weight, models[1]->weight));  // ranks agree exactly
   EXPECT_TRUE(torch::allclose(models[0]->weight, reference->weight, 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(models[0]->bias, reference->bias, 1e-5, 1e-6));
+}
+
+// The devices this build can train on with a communication backend: the CPU (Gloo, in the
+// Debian build) and, in a CUDA build with NCCL on a machine with a GPU, the first GPU.
+std::vector<torch::Device> backend_devices() {
+  std::vector<torch::Device> devices;
+  if (gloo_built()) devices.emplace_back(torch::kCPU);
+  if (nccl_built() && torch::cuda::is_available()) devices.emplace_back(torch::kCUDA, 0);
+  return devices;
+}
+
+// A real backend with one rank sums nothing, so the run must equal the one without a group
+// bit for bit; what differs is the path (float64 buffer on the backend's device, the CPU loss
+// statistics moved there and back, Gloo or NCCL).
+TEST_F(ResumableTrainerTest, OneRankBackendTrainsExactlyLikeNoGroup) {
+  if (backend_devices().empty()) GTEST_SKIP() << "this build has neither Gloo nor NCCL with a GPU";
+  for (const auto device : backend_devices()) {
+    SCOPED_TRACE(device.str());
+    test::TempDir dir;
+    const Problem on_device(device);
+    auto reference = fresh_model(device);
+    ResumableTrainer(*reference, config(""), single).run(48, 16, on_device.loss(*reference));
+    auto group = ProcessGroup::with_file_store((dir / "store").string(), 0, 1, device);
+    EXPECT_EQ(group->device(), device);
+    auto model = fresh_model(device);
+    ResumableTrainer(*model, config(""), *group).run(48, 16, on_device.loss(*model));
+    EXPECT_TRUE(torch::equal(model->weight, reference->weight));
+    EXPECT_TRUE(torch::equal(model->bias, reference->bias));
+    // Tensors on another device than the group's are reduced there and copied back.
+    auto cpu_part = torch::arange(5, torch::kFloat32);
+    group->all_reduce_sum({cpu_part, model->weight.detach()});
+    EXPECT_TRUE(torch::equal(cpu_part, torch::arange(5, torch::kFloat32)));
+    EXPECT_EQ(group->all_reduce_sum(2.5), 2.5);
+  }
+}
+
+// NCCL refuses two ranks on one GPU, so N CUDA processes need N GPUs and an NCCL build; the
+// launcher says so before starting anything.
+TEST(LocalWorkers, CudaNeedsNcclAndOneGpuPerProcess) {
+  if (gloo_built()) EXPECT_NO_THROW(check_local_workers(2, torch::kCPU));
+  EXPECT_NO_THROW(check_local_workers(1, torch::kCUDA));
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  try {
+    check_local_workers(std::max(gpus + 1, 2), torch::kCUDA);
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(nccl_built() ? "one process per GPU" : "has none"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(check_local_workers(2, torch::Device(torch::kCUDA, 0)), Error);
+  EXPECT_THROW(check_local_workers(0, torch::kCPU), Error);
+}
+
+// The data-parallel test of the NCCL path; it needs two GPUs (NCCL cannot put two ranks on one).
+TEST_F(ResumableTrainerTest, TwoRanksOnTwoGpusMatchOneProcess) {
+  if (!nccl_built() || torch::cuda::device_count() < 2)
+    GTEST_SKIP() << "needs an NCCL build and 2 GPUs (" << torch::cuda::device_count() << " visible)";
+  test::TempDir dir;
+  const Problem on_gpu0(torch::Device(torch::kCUDA, 0));
+  auto reference = fresh_model(torch::Device(torch::kCUDA, 0));
+  ResumableTrainer(*reference, config(""), single).run(48, 16, on_gpu0.loss(*reference));
+  const std::vector<torch::Device> gpus{torch::Device(torch::kCUDA, 0), torch::Device(torch::kCUDA, 1)};
+  std::vector<std::shared_ptr<nn::DenseLinear>> models{fresh_model(gpus[0]), fresh_model(gpus[1])};
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> ranks;
+  for (int rank = 0; rank < 2; ++rank)
+    ranks.emplace_back([&, rank] {
+      try {
+        const auto gpu = gpus[rank];
+        const Problem problem_here(gpu);
+        auto group = ProcessGroup::with_file_store((dir / "store").string(), rank, 2, gpu);
+        ResumableTrainer(*models[rank], config(""), *group).run(48, 16, problem_here.loss(*models[rank]));
+      } catch (const std::exception& e) {
+        errors[rank] = e.what();
+      }
+    });
+  for (auto& t : ranks) t.join();
+  ASSERT_EQ(errors[0], "");
+  ASSERT_EQ(errors[1], "");
+  EXPECT_TRUE(torch::equal(models[0]->weight.cpu(), models[1]->weight.cpu()));
+  EXPECT_TRUE(torch::allclose(models[0]->weight.cpu(), reference->weight.cpu(), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(models[0]->bias.cpu(), reference->bias.cpu(), 1e-5, 1e-6));
 }
 
 TEST_F(ResumableTrainerTest, CorruptCheckpointIsAClearError) {

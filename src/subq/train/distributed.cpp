@@ -10,31 +10,18 @@
 
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#if __has_include(<gloo/context.h>)
-#ifndef USE_C10D_GLOO
-#define USE_C10D_GLOO
-#endif
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#define SUBQ_HAVE_GLOO 1
-#else
-#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
-#endif
 
+#include "subq/train/collectives.h"
 #include "subq/util/error.h"
 
 namespace subq::train {
 
-// The Gloo group itself, not its c10d::ProcessGroup base: since PyTorch 2.0 ProcessGroupGloo
-// derives from c10d::Backend instead, and both versions have allreduce and barrier on it.
-#ifdef SUBQ_HAVE_GLOO
-using CollectiveGroup = c10d::ProcessGroupGloo;
-#else
-using CollectiveGroup = c10d::ProcessGroup;
-#endif
-
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<CollectiveGroup> group;
+  Collectives collectives;
+  ~Impl() {
+    if (collectives.shutdown) collectives.shutdown();
+  }
 };
 
 namespace {
@@ -47,44 +34,48 @@ int env_int(const char* name, int fallback) {
   return static_cast<int>(x);
 }
 
-c10::intrusive_ptr<CollectiveGroup> make_gloo(const c10::intrusive_ptr<c10d::Store>& store, int rank,
-                                                 int world_size) {
-#ifdef SUBQ_HAVE_GLOO
-  auto options = c10d::ProcessGroupGloo::Options::create(std::chrono::minutes(30));
-  options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-  if (const char* addr = std::getenv("MASTER_ADDR"))
-    options->devices.back() = c10d::ProcessGroupGloo::createDefaultDevice();
-  options->threads = 1;
-  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
-#else
-  fail("this build has no Gloo headers (install libgloo-dev and rebuild) so it cannot run {} processes",
-       world_size);
-#endif
+// The device a rank trains on: under NCCL every process has a GPU of its own.
+torch::Device rank_device(torch::Device device, int local_rank) {
+  if (!device.is_cuda() || device.has_index()) return device;
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  SUBQ_CHECK(local_rank < gpus, "process with LOCAL_RANK {} needs CUDA device {}, but {} GPU(s) are visible "
+             "(NCCL runs one process per GPU)", local_rank, local_rank, gpus);
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
 }
 }  // namespace
+
+void ProcessGroup::connect(c10::intrusive_ptr<c10d::Store> store) {
+  impl_ = std::make_unique<Impl>();
+  impl_->store = std::move(store);
+  impl_->collectives = device_.is_cuda() ? nccl_collectives(impl_->store, rank_, world_size_, device_)
+                                         : gloo_collectives(impl_->store, rank_, world_size_);
+}
 
 ProcessGroup::ProcessGroup() = default;
 ProcessGroup::~ProcessGroup() = default;
 
 std::unique_ptr<ProcessGroup> ProcessGroup::with_file_store(const std::string& store_path, int rank,
-                                                            int world_size) {
+                                                            int world_size, torch::Device device) {
   SUBQ_CHECK(world_size >= 1 && rank >= 0 && rank < world_size, "rank {} is invalid for world size {}",
              rank, world_size);
   auto pg = std::make_unique<ProcessGroup>();
   pg->rank_ = rank;
   pg->world_size_ = world_size;
-  if (world_size == 1) return pg;
-  pg->impl_ = std::make_unique<Impl>();
-  pg->impl_->store = c10::make_intrusive<c10d::FileStore>(store_path, world_size);
-  pg->impl_->group = make_gloo(pg->impl_->store, rank, world_size);
+  pg->device_ = rank_device(device, rank);
+  pg->connect(c10::make_intrusive<c10d::FileStore>(store_path, world_size));
   return pg;
 }
 
-std::unique_ptr<ProcessGroup> ProcessGroup::from_environment() {
+std::unique_ptr<ProcessGroup> ProcessGroup::from_environment(torch::Device device) {
   const int world = env_int("WORLD_SIZE", 1);
   const int rank = env_int("RANK", 0);
-  if (world == 1) return std::make_unique<ProcessGroup>();
-  if (const char* file = std::getenv("SUBQ_DIST_FILE")) return with_file_store(file, rank, world);
+  if (world == 1) {
+    auto pg = std::make_unique<ProcessGroup>();
+    pg->device_ = device;
+    return pg;
+  }
+  if (const char* file = std::getenv("SUBQ_DIST_FILE"))
+    return with_file_store(file, rank, world, rank_device(device, env_int("LOCAL_RANK", rank)));
   const char* addr = std::getenv("MASTER_ADDR");
   SUBQ_CHECK(addr, "WORLD_SIZE={} but neither SUBQ_DIST_FILE nor MASTER_ADDR is set", world);
   SUBQ_CHECK(rank >= 0 && rank < world, "RANK {} is invalid for WORLD_SIZE {}", rank, world);
@@ -95,25 +86,24 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_environment() {
   auto pg = std::make_unique<ProcessGroup>();
   pg->rank_ = rank;
   pg->world_size_ = world;
-  pg->impl_ = std::make_unique<Impl>();
-  pg->impl_->store = c10::make_intrusive<c10d::TCPStore>(addr, opts);
-  pg->impl_->group = make_gloo(pg->impl_->store, rank, world);
+  pg->device_ = rank_device(device, env_int("LOCAL_RANK", rank));
+  pg->connect(c10::make_intrusive<c10d::TCPStore>(addr, opts));
   return pg;
 }
 
 void ProcessGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors) {
-  if (world_size_ == 1 || tensors.empty()) return;
-  std::vector<torch::Tensor> flat_parts;
-  for (const auto& t : tensors) flat_parts.push_back(t.detach().reshape({-1}).to(torch::kFloat64));
+  if (!impl_ || tensors.empty()) return;
   // Reduce in float64: the sum then does not depend on the ring order, which keeps ranks and
-  // the single-process run as close as possible.
-  std::vector<torch::Tensor> buffer{torch::cat(flat_parts)};
-  impl_->group->allreduce(buffer)->wait();
+  // the single-process run as close as possible. One buffer on the backend's device.
+  std::vector<torch::Tensor> flat_parts;
+  for (const auto& t : tensors) flat_parts.push_back(t.detach().reshape({-1}).to(device_, torch::kFloat64));
+  auto buffer = torch::cat(flat_parts);
+  impl_->collectives.all_reduce_sum(buffer);
   int64_t offset = 0;
   torch::NoGradGuard no_grad;
   for (const auto& t : tensors) {
     const auto n = t.numel();
-    t.copy_(buffer[0].narrow(0, offset, n).view(t.sizes()));
+    t.copy_(buffer.narrow(0, offset, n).view(t.sizes()));
     offset += n;
   }
 }
@@ -124,8 +114,26 @@ double ProcessGroup::all_reduce_sum(double value) {
   return t.item<double>();
 }
 
+// Every rank has to contribute to a sum before any rank can read it back.
 void ProcessGroup::barrier() {
-  if (world_size_ > 1) impl_->group->barrier()->wait();
+  if (impl_) all_reduce_sum(0.0);
+}
+
+void check_local_workers(int nproc, torch::Device device) {
+  SUBQ_CHECK(nproc >= 1, "--nproc must be at least 1, got {}", nproc);
+  if (nproc == 1) return;
+  if (!device.is_cuda()) {
+    SUBQ_CHECK(gloo_built(), "--nproc {} on the CPU needs Gloo, and this build of subq has none (build it with "
+               "gloo's headers, e.g. Debian's libgloo-dev)", nproc);
+    return;
+  }
+  SUBQ_CHECK(nccl_built(), "--nproc {} on CUDA needs NCCL, and this build of subq has none (build it against a "
+             "CUDA LibTorch with nccl.h available)", nproc);
+  SUBQ_CHECK(!device.has_index(), "--nproc {} with --device {}: give --device cuda without an index; process r "
+             "trains on GPU r", nproc, device.str());
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  SUBQ_CHECK(nproc <= gpus, "--nproc {} on CUDA: NCCL runs one process per GPU, and {} GPU(s) are visible",
+             nproc, gpus);
 }
 
 int launch_local_workers(int nproc, const std::vector<std::string>& args) {
@@ -140,6 +148,7 @@ int launch_local_workers(int nproc, const std::vector<std::string>& args) {
     SUBQ_CHECK(pid >= 0, "fork failed while starting worker {}", rank);
     if (pid == 0) {
       setenv("RANK", std::to_string(rank).c_str(), 1);
+      setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
       setenv("SUBQ_DIST_FILE", store.c_str(), 1);
       std::vector<char*> argv{const_cast<char*>(exe.c_str())};
