@@ -107,31 +107,43 @@ TEST_F(ResumableTrainerTest, ResumeAfterInterruptionReproducesUninterruptedRun) 
   EXPECT_THROW(ResumableTrainer(*resumed, c, single).run(48, 16, problem.loss(*resumed)), Error);
 }
 
-TEST_F(ResumableTrainerTest, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
-  if (!gloo_built()) GTEST_SKIP() << "this build has no Gloo (a pip LibTorch ships no gloo headers)";
+// Rank r of a data-parallel group trains on devices[r] (one thread per rank here, each with its
+// own group over a shared FileStore); the ranks must agree exactly, and match one process on
+// devices[0] that sees the same global batches.
+void expect_ranks_match_one_process(const std::vector<torch::Device>& devices) {
   test::TempDir dir;
-  auto reference = fresh_model();
-  ResumableTrainer(*reference, config(""), single).run(48, 16, problem.loss(*reference));
+  const Problem on_first(devices[0]);
+  auto reference = fresh_model(devices[0]);
+  ProcessGroup single;
+  ResumableTrainer(*reference, config(""), single).run(48, 16, on_first.loss(*reference));
 
-  // Two ranks (threads here, each with its own Gloo group over a shared FileStore).
-  std::vector<std::shared_ptr<nn::DenseLinear>> models{fresh_model(), fresh_model()};
-  std::vector<std::string> errors(2);
+  const int world = static_cast<int>(devices.size());
+  std::vector<std::shared_ptr<nn::DenseLinear>> models;
+  for (const auto& d : devices) models.push_back(fresh_model(d));
+  std::vector<std::string> errors(world);
   std::vector<std::thread> ranks;
-  for (int rank = 0; rank < 2; ++rank)
+  for (int rank = 0; rank < world; ++rank)
     ranks.emplace_back([&, rank] {
       try {
-        auto group = ProcessGroup::with_file_store((dir / "store").string(), rank, 2);
-        ResumableTrainer(*models[rank], config(""), *group).run(48, 16, problem.loss(*models[rank]));
+        const Problem here(devices[rank]);
+        auto group = ProcessGroup::with_file_store((dir / "store").string(), rank, world, devices[rank]);
+        ResumableTrainer(*models[rank], config(""), *group).run(48, 16, here.loss(*models[rank]));
       } catch (const std::exception& e) {
         errors[rank] = e.what();
       }
     });
   for (auto& t : ranks) t.join();
-  ASSERT_EQ(errors[0], "");
-  ASSERT_EQ(errors[1], "");
-  EXPECT_TRUE(torch::equal(models[0]->weight, models[1]->weight));  // ranks agree exactly
-  EXPECT_TRUE(torch::allclose(models[0]->weight, reference->weight, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(models[0]->bias, reference->bias, 1e-5, 1e-6));
+  for (int rank = 0; rank < world; ++rank) {
+    ASSERT_EQ(errors[rank], "") << "rank " << rank;
+    EXPECT_TRUE(torch::equal(models[rank]->weight.cpu(), models[0]->weight.cpu())) << "rank " << rank;
+  }
+  EXPECT_TRUE(torch::allclose(models[0]->weight.cpu(), reference->weight.cpu(), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(models[0]->bias.cpu(), reference->bias.cpu(), 1e-5, 1e-6));
+}
+
+TEST_F(ResumableTrainerTest, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
+  if (!gloo_built()) GTEST_SKIP() << "this build has no Gloo (a pip LibTorch ships no gloo headers)";
+  expect_ranks_match_one_process({torch::kCPU, torch::kCPU});
 }
 
 // The devices this build can train on with a communication backend: the CPU (Gloo, in the
@@ -189,31 +201,7 @@ TEST(LocalWorkers, CudaNeedsNcclAndOneGpuPerProcess) {
 TEST_F(ResumableTrainerTest, TwoRanksOnTwoGpusMatchOneProcess) {
   if (!nccl_built() || torch::cuda::device_count() < 2)
     GTEST_SKIP() << "needs an NCCL build and 2 GPUs (" << torch::cuda::device_count() << " visible)";
-  test::TempDir dir;
-  const Problem on_gpu0(torch::Device(torch::kCUDA, 0));
-  auto reference = fresh_model(torch::Device(torch::kCUDA, 0));
-  ResumableTrainer(*reference, config(""), single).run(48, 16, on_gpu0.loss(*reference));
-  const std::vector<torch::Device> gpus{torch::Device(torch::kCUDA, 0), torch::Device(torch::kCUDA, 1)};
-  std::vector<std::shared_ptr<nn::DenseLinear>> models{fresh_model(gpus[0]), fresh_model(gpus[1])};
-  std::vector<std::string> errors(2);
-  std::vector<std::thread> ranks;
-  for (int rank = 0; rank < 2; ++rank)
-    ranks.emplace_back([&, rank] {
-      try {
-        const auto gpu = gpus[rank];
-        const Problem problem_here(gpu);
-        auto group = ProcessGroup::with_file_store((dir / "store").string(), rank, 2, gpu);
-        ResumableTrainer(*models[rank], config(""), *group).run(48, 16, problem_here.loss(*models[rank]));
-      } catch (const std::exception& e) {
-        errors[rank] = e.what();
-      }
-    });
-  for (auto& t : ranks) t.join();
-  ASSERT_EQ(errors[0], "");
-  ASSERT_EQ(errors[1], "");
-  EXPECT_TRUE(torch::equal(models[0]->weight.cpu(), models[1]->weight.cpu()));
-  EXPECT_TRUE(torch::allclose(models[0]->weight.cpu(), reference->weight.cpu(), 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(models[0]->bias.cpu(), reference->bias.cpu(), 1e-5, 1e-6));
+  expect_ranks_match_one_process({torch::Device(torch::kCUDA, 0), torch::Device(torch::kCUDA, 1)});
 }
 
 TEST_F(ResumableTrainerTest, CorruptCheckpointIsAClearError) {

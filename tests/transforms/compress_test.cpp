@@ -200,6 +200,53 @@ TEST_F(QuietProgress, ExportedCheckpointReloadsToIdenticalOutputs) {
   EXPECT_TRUE(torch::equal(model.forward(x), reloaded.forward(x)));
 }
 
+// What a model loader returns, as load_maybe_compressed expects: a `model` pointer.
+struct LoadedTiny {
+  std::shared_ptr<TinyModel> model;
+  std::filesystem::path from;
+};
+
+TEST_F(QuietProgress, LoadMaybeCompressedLoadsTheBaseThenSwapsTheLayers) {
+  test::TempDir dir;
+  const auto ckpt = dir / "compressed", other = dir / "compressed_twice";
+  TinyModel model(7);
+  auto slots = compress::slots_of(model);
+  compress::CompressedManifest manifest;
+  manifest.method = "svd";
+  manifest.base_model = "../base.bin";  // relative to the checkpoint
+  manifest.compressed = compress::truncate_uniform(slots, "mlp", 0.5);
+  compress::save_compressed_checkpoint(ckpt, slots, manifest);
+  auto load = [](const std::filesystem::path& p) { return LoadedTiny{std::make_shared<TinyModel>(7), p}; };
+
+  // A plain model goes straight to the loader.
+  EXPECT_EQ(compress::load_maybe_compressed(dir / "base.bin", load).from, dir / "base.bin");
+  // The base must exist ...
+  try {
+    compress::load_maybe_compressed(ckpt, load);
+    FAIL() << "expected an error for the missing base";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+  write_text_atomically(dir / "base.bin", "weights");
+  compress::CompressedManifest read_back;
+  auto loaded = compress::load_maybe_compressed(ckpt, load, &read_back);
+  EXPECT_EQ(loaded.from, (dir / "base.bin").lexically_normal());
+  EXPECT_EQ(read_back.method, "svd");
+  auto x = torch::randn({3, 16});
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(loaded.model->forward(x), model.forward(x)));
+  EXPECT_FALSE(torch::equal(loaded.model->forward(x), TinyModel(7).forward(x)));
+  // ... and must not be a compressed checkpoint itself.
+  manifest.base_model = ckpt.string();
+  compress::save_compressed_checkpoint(other, slots, manifest);
+  try {
+    compress::load_maybe_compressed(other, load);
+    FAIL() << "expected an error for a compressed base";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("itself compressed"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(QuietProgress, CorruptCheckpointsFailWithClearErrors) {
   test::TempDir dir;
   TinyModel model(8);

@@ -11,14 +11,7 @@
 namespace subq::train {
 
 models::BioPredictor load_bio_predictor(const std::filesystem::path& dir) {
-  if (!compress::is_compressed_checkpoint(dir)) return models::load_bio_model(dir);
-  const auto manifest = compress::read_compressed_manifest(dir);
-  SUBQ_CHECK(!compress::is_compressed_checkpoint(manifest.base_model),
-             "{}: its base model {} is itself compressed", dir.string(), manifest.base_model);
-  auto predictor = models::load_bio_model(manifest.base_model);
-  compress::apply_compressed_checkpoint(compress::slots_of(*predictor.model), dir);
-  predictor.model->eval();
-  return predictor;
+  return compress::load_maybe_compressed(dir, [](const std::filesystem::path& p) { return models::load_bio_model(p); });
 }
 
 namespace {

@@ -160,17 +160,9 @@ void save_jet_tagger(models::JetTagger& model, const std::vector<std::string>& c
                {"kind", "subq-jet-tagger"}});
 }
 
-LoadedJetTagger load_jet_tagger(const std::filesystem::path& path) {
-  if (compress::is_compressed_checkpoint(path)) {
-    // A `subq jets compress` output: its base tagger with the stored low-rank layers swapped in.
-    const auto manifest = compress::read_compressed_manifest(path);
-    SUBQ_CHECK(manifest.base_model != std::filesystem::absolute(path).string(),
-               "{}: compressed checkpoint names itself as its base model", path.string());
-    auto loaded = load_jet_tagger(manifest.base_model);
-    compress::apply_compressed_checkpoint(compress::slots_of(*loaded.model), path);
-    loaded.model->eval();
-    return loaded;
-  }
+namespace {
+// A checkpoint written by `subq jets train` (a file, or a directory holding model.safetensors).
+LoadedJetTagger load_trained_jet_tagger(const std::filesystem::path& path) {
   const auto file = std::filesystem::is_directory(path) ? path / "model.safetensors" : path;
   SUBQ_CHECK(std::filesystem::exists(file), "{}: no model checkpoint (expected model.safetensors)",
              file.string());
@@ -188,6 +180,11 @@ LoadedJetTagger load_jet_tagger(const std::filesystem::path& path) {
   load_module(*loaded.model, file);
   loaded.model->eval();
   return loaded;
+}
+}  // namespace
+
+LoadedJetTagger load_jet_tagger(const std::filesystem::path& path) {
+  return compress::load_maybe_compressed(path, load_trained_jet_tagger);
 }
 
 FoldSplit make_fold_split(int64_t jets, int64_t folds, int64_t fold, double val_fraction,

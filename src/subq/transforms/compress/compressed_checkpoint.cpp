@@ -90,6 +90,16 @@ CompressedManifest read_compressed_manifest(const std::filesystem::path& dir) {
   return m;
 }
 
+CompressedManifest read_compressed_base(const std::filesystem::path& dir) {
+  auto m = read_compressed_manifest(dir);
+  SUBQ_CHECK(std::filesystem::exists(m.base_model),
+             "{}: its base model '{}' does not exist (move the base model back or edit manifest.json)",
+             dir.string(), m.base_model);
+  SUBQ_CHECK(!is_compressed_checkpoint(m.base_model), "{}: its base model {} is itself compressed",
+             dir.string(), m.base_model);
+  return m;
+}
+
 CompressedManifest apply_compressed_checkpoint(const LinearSlots& slots,
                                                const std::filesystem::path& dir) {
   auto manifest = read_compressed_manifest(dir);

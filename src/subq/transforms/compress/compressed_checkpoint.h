@@ -42,4 +42,24 @@ CompressedManifest read_compressed_manifest(const std::filesystem::path& dir);
 CompressedManifest apply_compressed_checkpoint(const LinearSlots& slots,
                                                const std::filesystem::path& dir);
 
+// read_compressed_manifest, and a clear error unless its base model exists and is not itself
+// a compressed checkpoint (the base is what `load_maybe_compressed` loads).
+CompressedManifest read_compressed_base(const std::filesystem::path& dir);
+
+// Loads `path` with `load` (a model loader whose result has a `model` pointer to a model with
+// for_each_linear). When `path` is a compressed checkpoint, `load` reads its base model and
+// the stored layers are swapped in; the one rule for every model kind (Llama, jet taggers,
+// Lyra). `manifest`, when given, receives the checkpoint's manifest.
+template <typename Load>
+auto load_maybe_compressed(const std::filesystem::path& path, Load load, CompressedManifest* manifest = nullptr)
+    -> decltype(load(path)) {
+  if (!is_compressed_checkpoint(path)) return load(path);
+  auto m = read_compressed_base(path);
+  auto loaded = load(std::filesystem::path(m.base_model));
+  apply_compressed_checkpoint(slots_of(*loaded.model), path);
+  loaded.model->eval();
+  if (manifest) *manifest = std::move(m);
+  return loaded;
+}
+
 }  // namespace subq::compress
