@@ -20,7 +20,12 @@ struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   Collectives collectives;
   ~Impl() {
-    if (collectives.shutdown) collectives.shutdown();
+    if (!collectives.shutdown) return;
+    try {
+      collectives.shutdown();
+    } catch (const std::exception&) {
+      // A destructor must not throw; a backend that cannot shut down cleanly dies with the process.
+    }
   }
 };
 
