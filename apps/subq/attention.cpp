@@ -5,7 +5,7 @@
 
 #include "command.h"
 #include "subq/analysis/lm_attention_report.h"
-#include "subq/models/llama/llama_loader.h"
+#include "model_options.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 
@@ -14,14 +14,14 @@ namespace {
 subq::cli::Action setup_attention(CLI::App& app) {
   struct Options {
     subq::cli::CommonOptions common;
-    std::string model, tokenizer, prompt, out;
+    subq::cli::ModelOptions model;
+    std::string prompt, out;
     int64_t max_tokens = 64;
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
   opt->common.add_to(app);
-  app.add_option("--model", opt->model, "model: .gguf, llama2.c .bin or Hugging Face directory")->required();
-  app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
+  opt->model.add_to(app, /*offer_linear=*/false);  // what is read is softmax attention
   app.add_option("--prompt", opt->prompt, "text whose attention is read (BOS is added)")->required();
   app.add_option("--out", opt->out, "report directory (report.html, attention.json, figures/)")->required();
   app.add_option("--max-tokens", opt->max_tokens, "refuse longer prompts (heat maps stay readable)")
@@ -29,9 +29,7 @@ subq::cli::Action setup_attention(CLI::App& app) {
   app.add_flag("--json", opt->json, "print the per-layer/head summary as JSON");
   return [opt]() {
     opt->common.apply();
-    subq::models::LlamaLoadOptions load;
-    load.tokenizer = opt->tokenizer;
-    auto loaded = subq::models::load_llama(opt->model, load);
+    auto loaded = opt->model.load(opt->common.device);
     const auto ids = loaded.tokenizer->encode(opt->prompt, true);
     SUBQ_CHECK(ids.size() >= 2, "--prompt '{}' gives {} token(s) with BOS; need at least 2", opt->prompt, ids.size());
     SUBQ_CHECK(static_cast<int64_t>(ids.size()) <= opt->max_tokens,
@@ -42,7 +40,7 @@ subq::cli::Action setup_attention(CLI::App& app) {
     const auto attention = subq::analysis::capture_lm_attention(*loaded.model, tokens, texts);
     subq::analysis::AttentionReportFiles files;
     const auto summary = subq::analysis::write_lm_attention_report(
-        attention, fmt::format("Attention of {} on a {}-token prompt", opt->model, ids.size()), opt->out, &files);
+        attention, fmt::format("Attention of {} on a {}-token prompt", opt->model.model, ids.size()), opt->out, &files);
     if (opt->json) {
       std::cout << summary.dump(2) << "\n";
       return 0;

@@ -6,11 +6,11 @@
 
 namespace subq::cli {
 
-void ModelOptions::add_to(CLI::App& app) {
+void ModelOptions::add_to(CLI::App& app, bool offer_linear) {
   app.add_option("--model", model,
                  "model: .gguf, llama2.c .bin, Hugging Face directory, or a `subq compress`/`subq export` directory")
       ->required();
-  app.add_option("--linear", linear, "apply a `subq linearize` output directory to the model");
+  if (offer_linear) app.add_option("--linear", linear, "apply a `subq linearize` output directory to the model");
   app.add_option("--tokenizer", tokenizer, "tokenizer file (llama2.c .bin models)");
 }
 

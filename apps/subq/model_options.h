@@ -1,5 +1,5 @@
-// The options that choose a Llama-family model, shared by generate, perplexity and eval:
-// --model (a model file, HF directory, `subq compress` or `subq export` directory),
+// The options that choose a Llama-family model, shared by generate, perplexity, eval and
+// attention: --model (a model file, HF directory, `subq compress` or `subq export` directory),
 // --linear (a `subq linearize` output applied on top) and --tokenizer.
 #pragma once
 #include <string>
@@ -12,7 +12,8 @@ namespace subq::cli {
 
 struct ModelOptions {
   std::string model, linear, tokenizer;
-  void add_to(CLI::App& app);
+  // `offer_linear` false leaves --linear out (commands that read softmax attention).
+  void add_to(CLI::App& app, bool offer_linear = true);
   // Loads the model, applies --linear, moves it to `device` ("cpu", "cuda", ...).
   models::LoadedLlama load(const std::string& device) const;
 };

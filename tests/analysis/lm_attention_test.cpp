@@ -46,6 +46,7 @@ TEST(LmAttention, CapturedWeightsReproduceTheModelsAttention) {
 
 TEST(LmAttention, CommandWritesTheReport) {
   SUBQ_REQUIRE_SHARED(path, "models/stories260K/stories260K.gguf");
+  SUBQ_REQUIRE_SHARED(text, "data/text/tinystories_val_first1000_eot.txt");
   test::TempDir dir;
   std::string log;
   const std::string base = test::subq_binary() + " attention --model " + path.string() + " --threads 1 --out " +
@@ -66,6 +67,22 @@ TEST(LmAttention, CommandWritesTheReport) {
   EXPECT_NE(test::run_command(base + "2 --prompt 'Once upon a time there was' --max-tokens 3", &log), 0);
   EXPECT_NE(log.find("--max-tokens"), std::string::npos) << log;
   EXPECT_FALSE(std::filesystem::exists(dir / "report2"));
+
+  // A `subq compress` output loads like any model (its base with the low-rank layers swapped
+  // in); its attention differs from the base's because q/k are now rank-limited.
+  ASSERT_EQ(test::run_command(test::subq_binary() + " compress --model " + path.string() + " --data " +
+                                  text.string() +
+                                  " --method svd --layers attn --target 0.5 --threads 1 --out " +
+                                  (dir / "compressed").string() + " > /dev/null",
+                              &log), 0) << log;
+  ASSERT_EQ(test::run_command("{ " + test::subq_binary() + " attention --model " + (dir / "compressed").string() +
+                                  " --threads 1 --prompt 'Once upon a time' --json --out " + (dir / "report3").string() +
+                                  " > " + (dir / "c.json").string() + "; }",
+                              &log), 0) << log;
+  const auto compressed = nlohmann::json::parse(read_file(dir / "c.json"));
+  ASSERT_EQ(compressed["layers"].size(), 5u);
+  EXPECT_NE(compressed["layers"][0]["heads"][0]["mean_row_entropy"].get<double>(),
+            summary["layers"][0]["heads"][0]["mean_row_entropy"].get<double>());
 }
 
 }  // namespace
