@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/nn/freeze.h"
 #include "subq/transforms/compress/compress_recipe.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/compressed_llama.h"
@@ -57,7 +58,7 @@ torch::Tensor next_token_loss(models::LlamaModelImpl& model, const torch::Tensor
 }
 
 void freeze_all(torch::nn::Module& model) {
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  subq::nn::freeze(model);
 }
 
 // Calibration forward passes (for asvd and the whitened basis): the first calib-tokens.

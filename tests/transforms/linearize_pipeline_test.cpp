@@ -4,13 +4,14 @@
 
 #include "linearize_test_support.h"
 #include "subq/io/safetensors.h"
+#include "subq/models/llama/generation.h"
+#include "subq/nn/freeze.h"
 #include "subq/nn/lora.h"
 #include "subq/train/module_io.h"
 #include "subq/transforms/linearize/attention_transfer.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/transforms/linearize/lora_stage.h"
 #include "subq/transforms/linearize/merged_checkpoint.h"
-#include "subq/models/llama/generation.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
@@ -40,7 +41,7 @@ TEST_F(LinearizeTest, OneTransferStepReducesAttentionMse) {
   SUBQ_REQUIRE_SHARED(model_path, kModel);
   SUBQ_REQUIRE_SHARED(text, kText);
   auto base = models::load_llama(model_path);
-  for (auto& p : base.model->parameters()) p.set_requires_grad(false);
+  nn::freeze(*base.model);
   auto data = test::tiny_stories_chunks(text, *base.tokenizer, 128, "201-230", "1-10");
   LinearizedAttentions students(base.config(), test::tiny_linearize_options().attention);
   auto batch = data.train.slice(0, 4).input_ids;

@@ -1,14 +1,15 @@
-#include "subq/util/json_file.h"
+#include "subq/nn/lora.h"
 
 #include <fmt/ranges.h>
-#include "subq/nn/lora.h"
 
 #include <cmath>
 #include <map>
 
 #include "subq/io/safetensors.h"
+#include "subq/nn/freeze.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
+#include "subq/util/json_file.h"
 
 namespace subq::nn {
 
@@ -47,7 +48,7 @@ LoraLinear::LoraLinear(std::shared_ptr<LinearLayer> base_layer, const LoraConfig
   SUBQ_CHECK(cfg.rank > 0 && cfg.rank <= std::min(in_features, out_features),
              "LoRA rank {} is invalid for a {}x{} layer", cfg.rank, out_features, in_features);
   base = register_module("base", std::move(base_layer));
-  for (auto& p : base->parameters()) p.set_requires_grad(false);
+  freeze(*base);
   // PEFT: kaiming_uniform_(A, a=sqrt(5)) -> U(-1/sqrt(in), 1/sqrt(in)); B = 0 so the
   // adapter starts as the identity change.
   // The adapter lives on the base weight's device; it is initialised on the CPU so a seed

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "subq/nn/freeze.h"
 #include "subq/train/epoch_batches.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/util/error.h"
@@ -28,7 +29,7 @@ nlohmann::json compress_bio_model(const std::filesystem::path& model_dir, const 
              "bio compress: epochs >= 0, fine-tune epochs >= 0 and batch > 0 are required");
   auto predictor = models::load_bio_model(model_dir);
   auto& model = *predictor.model;
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  nn::freeze(model);
   const int64_t before_params = model.parameter_count();
   const auto train_rows = dataset.indices(data::Split::Train);
   const auto val_rows = dataset.indices(data::Split::Validation);

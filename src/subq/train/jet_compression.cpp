@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "subq/nn/freeze.h"
 #include "subq/train/epoch_batches.h"
 #include "subq/train/jet_experiment.h"
 #include "subq/train/jet_trainer.h"
@@ -17,7 +18,7 @@ nlohmann::json compress_fold(const std::filesystem::path& model_dir, const data:
                              const JetCompressionOptions& o, const std::filesystem::path& out) {
   auto loaded = load_jet_tagger(model_dir);
   auto& model = *loaded.model;
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  nn::freeze(model);
   const int64_t before_params = models::count_parameters(model);
   const auto split = make_fold_split(all.size(), o.folds, fold, JetTrainOptions{}.val_fraction, o.seed);
   const auto spec = model.input_spec();

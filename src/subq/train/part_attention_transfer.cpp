@@ -1,5 +1,6 @@
 #include "subq/train/part_attention_transfer.h"
 
+#include "subq/nn/freeze.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 
@@ -113,7 +114,7 @@ AttentionTransferResult transfer_attention(part::ParticleTransformer& model,
   SUBQ_CHECK(options.epochs >= 0 && options.batch_size > 0, "attention transfer: bad epochs {} / batch {}",
              options.epochs, options.batch_size);
   model.eval();  // frozen teacher: BatchNorm statistics fixed, no dropout
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  nn::freeze(model);
   TransferScope scope(model);
   const auto params = scope.student_parameters();
   SUBQ_CHECK(!params.empty(), "attention transfer: the student kernels have no parameters");

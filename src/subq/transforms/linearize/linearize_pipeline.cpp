@@ -1,5 +1,6 @@
 #include "subq/transforms/linearize/linearize_pipeline.h"
 
+#include "subq/nn/freeze.h"
 #include "subq/transforms/linearize/hidden_state_cache.h"
 #include "subq/transforms/linearize/lora_stage.h"
 #include "subq/util/error.h"
@@ -136,7 +137,7 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
   std::filesystem::create_directories(work_dir);
   LinearizeSummary summary;
   summary.base_parameters = model.parameter_count();
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  nn::freeze(model);
   model.eval();
   torch::manual_seed(options.seed);  // same new-attention initialisation in every process
   attentions = LinearizedAttentions(base.config(), options.attention);
@@ -177,7 +178,7 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
     summary.new_parameters += summary.finetune.result.trainable_parameters;
     if (!summary.finetune.result.finished) return summary;
   }
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  nn::freeze(model);
   model.eval();
   summary.finished = true;
   return summary;

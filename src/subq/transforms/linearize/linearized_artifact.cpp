@@ -1,6 +1,7 @@
 #include "subq/util/json_file.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 
+#include "subq/nn/freeze.h"
 #include "subq/nn/lora.h"
 #include "subq/train/module_io.h"
 #include "subq/transforms/linearize/lora_stage.h"
@@ -89,7 +90,7 @@ nlohmann::json apply_linearized(const std::filesystem::path& dir, models::Loaded
   train::load_module(*attentions, dir / kAttentionFile);
   attentions->install(*base.model);
   if (!manifest.at("lora").is_null()) nn::load_peft_adapter(dir / kLoraDir, linear_walker(*base.model), hf_module_name);
-  for (auto& p : base.model->parameters()) p.set_requires_grad(false);
+  nn::freeze(*base.model);
   base.model->eval();
   return manifest;
 }

@@ -1,9 +1,11 @@
 #include "subq/transforms/linearize/lora_stage.h"
 
+#include "subq/nn/freeze.h"
+
 namespace subq::transforms {
 
 std::vector<std::string> prepare_lora_stage(models::LlamaModelImpl& model, const nn::LoraConfig& config) {
-  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  nn::freeze(model);
   return nn::apply_lora(linear_walker(model), config);
 }
 
