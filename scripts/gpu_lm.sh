@@ -84,9 +84,15 @@ if [[ $mode == check ]]; then
   done
   rc=0; lin --out "$out/blockwise" --blockwise > "$out/blockwise.json" 2> "$out/blockwise.err" || rc=$?
   echo "linearize --blockwise on cuda: rc=$rc; left in OUT: $(ls "$out/blockwise" | tr '\n' ' ')"; tail -2 "$out/blockwise.err"
-  rm -rf "$out/one" "$out/resumed" "$out/blockwise"  # the device tool returns a limited number of files
+  # Data parallel over NCCL (needs 2 GPUs; refused with 1): compared with the 1-process run.
   rc=0; lin --out "$out/two" --nproc 2 > "$out/two.log" 2>&1 || rc=$?
-  echo "linearize --nproc 2 on $(nvidia-smi -L | wc -l) GPU(s): rc=$rc (a refusal is expected with 1 GPU)"; cat "$out/two.log"
+  echo "linearize --nproc 2 on $(nvidia-smi -L | wc -l) GPU(s): rc=$rc (a refusal is expected with 1 GPU)"; tail -3 "$out/two.log"
+  if [[ $rc == 0 ]]; then
+    for f in attention.safetensors lora/adapter_model.safetensors; do
+      python3 scripts/compare_safetensors.py "$out/one/$f" "$out/two/$f" | tail -1 | sed "s|^|  $f, 2 vs 1 process: |"
+    done
+  fi
+  rm -rf "$out/one" "$out/resumed" "$out/blockwise" "$out/two"  # the device tool returns a limited number of files
   exit 0
 fi
 
