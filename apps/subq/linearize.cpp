@@ -187,8 +187,10 @@ SUBQ_COMMAND("linearize", "Linearize a model's attention (LoLCATs: attention tra
   app.add_option("--val-fraction", opt->val_fraction, "documents held out for validation")->capture_default_str();
   app.add_option("--self-docs", opt->self_docs, "documents to sample with --data self")->capture_default_str();
   app.add_option("--budget-tokens", opt->budget_tokens, "total training tokens, split over the stages");
-  app.add_option("--attention", lin.attention.kind, "new attention: hybrid or linear")
-      ->check(CLI::IsMember({"hybrid", "linear"}))->capture_default_str();
+  app.add_option("--attention", lin.attention.kind,
+                 "new attention: hybrid or linear; softmax (with --no-transfer) keeps the base's attention and "
+                 "trains LoRA only, the control for what LoRA alone gives")
+      ->check(CLI::IsMember({"hybrid", "linear", "softmax"}))->capture_default_str();
   app.add_option("--window", lin.attention.window, "softmax window (hybrid)")->capture_default_str();
   app.add_option("--window-kind", lin.attention.window_kind, "sw (sliding) or tk (terraced)")
       ->check(CLI::IsMember({"sw", "tk"}))->capture_default_str();

@@ -88,6 +88,37 @@ TEST_F(LinearizeTest, SavedThenLoadedModelGivesBitIdenticalLogits) {
   EXPECT_FALSE(torch::allclose(plain.model->forward(tokens), actual, 1e-4, 1e-4));
 }
 
+// The LoRA-only control (--attention softmax --no-transfer): the base's attention stays, only
+// the adapters are new, and the saved output reloads to the same logits. Without --no-transfer
+// it is refused (there is nothing to transfer to).
+TEST_F(LinearizeTest, SoftmaxControlTrainsOnlyLoraAndReloads) {
+  SUBQ_REQUIRE_SHARED(model_path, kModel);
+  SUBQ_REQUIRE_SHARED(text, kText);
+  test::TempDir dir;
+  auto base = models::load_llama(model_path);
+  auto data = test::tiny_stories_chunks(text, *base.tokenizer, 64, "201-260", "1-10");
+  auto options = test::tiny_linearize_options();
+  options.attention.kind = "softmax";
+  LinearizedAttentions attentions{nullptr};
+  EXPECT_THROW(linearize(base, data, options, single, dir.path(), attentions), Error);
+  options.attention_transfer = false;
+  auto summary = linearize(base, data, options, single, dir.path(), attentions);
+  ASSERT_TRUE(summary.finished);
+  EXPECT_FALSE(summary.transfer.ran);
+  EXPECT_EQ(summary.new_parameters, summary.finetune.result.trainable_parameters);  // LoRA only
+  for (const auto& config : running_attention(*base.model)) EXPECT_EQ(config.kind, "softmax");
+  save_linearized(dir.path(), base, *attentions, summary.to_json());
+
+  auto reloaded = models::load_llama(model_path);
+  apply_linearized(dir.path(), reloaded);
+  auto plain = models::load_llama(model_path);
+  auto tokens = data.val.slice(0, 2).input_ids;
+  torch::NoGradGuard g;
+  const auto actual = reloaded.model->forward(tokens);
+  EXPECT_TRUE(torch::equal(base.model->forward(tokens), actual));
+  EXPECT_FALSE(torch::allclose(plain.model->forward(tokens), actual, 1e-4, 1e-4));  // LoRA moved it
+}
+
 TEST_F(LinearizeTest, ExportedCheckpointRunsLikeBasePlusLinearizeOutput) {
   SUBQ_REQUIRE_SHARED(model_path, kModel);
   SUBQ_REQUIRE_SHARED(text, kText);

@@ -7,7 +7,8 @@ namespace subq::transforms {
 LinearizedAttentionsImpl::LinearizedAttentionsImpl(const models::LlamaConfig& model_config,
                                                    const nn::AttentionConfig& attention)
     : config(attention) {
-  SUBQ_CHECK(attention.kind != "softmax", "linearize: the new attention must be hybrid or linear, not softmax");
+  // "softmax" is the control run: the base's own attention kept, LoRA only (no new parameters
+  // here), which separates what LoRA's fine-tuning gives from what linearizing costs.
   auto list = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < model_config.n_layers; ++i) {
     layers_.push_back(nn::make_attention(attention, model_config.attention_shape()));

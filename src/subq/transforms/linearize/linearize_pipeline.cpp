@@ -133,6 +133,8 @@ LinearizeSummary linearize(models::LoadedLlama& base, const LinearizeData& data,
              "chunks of {} tokens exceed the model's context {}", data.train.seq_len(), base.config().max_seq_len);
   SUBQ_CHECK(options.blockwise || (options.first_layer == 0 && options.last_layer < 0),
              "a layer range (--layers) needs block-wise attention transfer (--blockwise)");
+  SUBQ_CHECK(options.attention.kind != "softmax" || (!options.attention_transfer && options.lora_stage),
+             "--attention softmax is the LoRA-only control: it needs --no-transfer and the LoRA stage");
   auto& model = *base.model;
   std::filesystem::create_directories(work_dir);
   LinearizeSummary summary;
