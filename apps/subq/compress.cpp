@@ -57,10 +57,6 @@ torch::Tensor next_token_loss(models::LlamaModelImpl& model, const torch::Tensor
                                               batch.narrow(1, 1, L).reshape({-1}));
 }
 
-void freeze_all(torch::nn::Module& model) {
-  subq::nn::freeze(model);
-}
-
 // Calibration forward passes (for asvd and the whitened basis): the first calib-tokens.
 int64_t calibration_batches(const Options& opt, size_t available) {
   return std::max<int64_t>(1, std::min<int64_t>(available, opt.calib_tokens / (opt.batch * opt.seq)));
@@ -85,7 +81,7 @@ int run(const Options& opt) {
   Timer timer;
   auto loaded = models::load_llama(opt.model);
   auto& model = *loaded.model;
-  freeze_all(model);
+  subq::nn::freeze(model);
   const int64_t model_before = model.parameter_count();
   auto slots = compress::slots_of(model);
   // Enough distinct text for every phase: a fine-tune cycling over the few batches of a

@@ -79,8 +79,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_environment(torch::Device devic
     pg->device_ = device;
     return pg;
   }
-  if (const char* file = std::getenv("SUBQ_DIST_FILE"))
-    return with_file_store(file, rank, world, rank_device(device, env_int("LOCAL_RANK", rank)));
+  const auto own_device = rank_device(device, env_int("LOCAL_RANK", rank));
+  if (const char* file = std::getenv("SUBQ_DIST_FILE")) return with_file_store(file, rank, world, own_device);
   const char* addr = std::getenv("MASTER_ADDR");
   SUBQ_CHECK(addr, "WORLD_SIZE={} but neither SUBQ_DIST_FILE nor MASTER_ADDR is set", world);
   SUBQ_CHECK(rank >= 0 && rank < world, "RANK {} is invalid for WORLD_SIZE {}", rank, world);
@@ -91,7 +91,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_environment(torch::Device devic
   auto pg = std::make_unique<ProcessGroup>();
   pg->rank_ = rank;
   pg->world_size_ = world;
-  pg->device_ = rank_device(device, env_int("LOCAL_RANK", rank));
+  pg->device_ = own_device;
   pg->connect(c10::make_intrusive<c10d::TCPStore>(addr, opts));
   return pg;
 }
