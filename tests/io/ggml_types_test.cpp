@@ -132,10 +132,12 @@ TEST(GgmlTypes, RowBytesAndErrors) {
   EXPECT_EQ(io::ggml_row_bytes(uint32_t(io::GgmlType::Q4_K), 256), 144u);
   EXPECT_THROW(io::ggml_row_bytes(uint32_t(io::GgmlType::Q4_0), 33), Error);
   EXPECT_THROW(io::ggml_row_bytes(999, 32), Error);
-  std::vector<float> out(256);
-  std::string block(144, '\0');
-  EXPECT_THROW(io::dequantize(uint32_t(io::GgmlType::Q4_K),
-                              reinterpret_cast<const uint8_t*>(block.data()), out.data(), 256),
+  EXPECT_THROW(io::ggml_row_bytes(uint32_t(io::GgmlType::Q6_K), 128), Error);  // half a super-block
+  // Q8_1 (ggml's dot-product intermediate) has a known layout but no kernel.
+  std::vector<float> out(32);
+  std::string block(36, '\0');
+  EXPECT_THROW(io::dequantize(uint32_t(io::GgmlType::Q8_1),
+                              reinterpret_cast<const uint8_t*>(block.data()), out.data(), 32),
                Error);
   EXPECT_STREQ(io::ggml_type_name(3), "Q4_1");
   EXPECT_STREQ(io::ggml_type_name(4), "unknown");

@@ -271,8 +271,41 @@ TEST(Gguf, RejectsBadAlignmentAndDeepNesting) {
 TEST(Gguf, UnsupportedTypeParsesButDoesNotLoad) {
   test::TempDir dir;
   io::GgufWriter w;
-  w.add_raw_tensor("k.weight", uint32_t(io::GgmlType::Q4_K), {256}, std::string(144, '\0'));
+  w.add_raw_tensor("k.weight", uint32_t(io::GgmlType::Q8_1), {64}, std::string(72, '\0'));
   io::GgufFile f(write_bytes(dir, "k.gguf", w.serialize()));
-  EXPECT_EQ(f.find_tensor("k.weight")->bytes, 144u);
+  EXPECT_EQ(f.find_tensor("k.weight")->bytes, 72u);
   EXPECT_THROW(f.load("k.weight"), Error);
+}
+
+TEST(Gguf, KQuantTensorLoadsAndATruncatedOneIsRefused) {
+  test::TempDir dir;
+  // Two rows of one Q6_K super-block: d = 1 (fp16 0x3C00 at byte 208), scales 1, quants 0
+  // except the first low nibble of row 1, so the rows are -32 everywhere but one element.
+  std::string row(210, '\0');
+  for (int i = 192; i < 208; ++i) row[i] = 1;
+  row[208] = 0x00;
+  row[209] = 0x3C;
+  std::string row1 = row;
+  row1[0] = 5;
+  io::GgufWriter w;
+  w.add_raw_tensor("q.weight", uint32_t(io::GgmlType::Q6_K), {256, 2}, row + row1);
+  const std::string bytes = w.serialize();
+  io::GgufFile f(write_bytes(dir, "q.gguf", bytes));
+  const auto t = f.load("q.weight");
+  ASSERT_EQ(t.sizes().vec(), (std::vector<int64_t>{2, 256}));
+  EXPECT_EQ(t[0][0].item<float>(), -32.0f);
+  EXPECT_EQ(t[1][0].item<float>(), -27.0f);
+  EXPECT_EQ(t[1][1].item<float>(), -32.0f);
+  // Cut inside the second super-block: the error names the file, the tensor and its type.
+  const auto cut = write_bytes(dir, "cut.gguf", bytes.substr(0, bytes.size() - 100));
+  try {
+    io::GgufFile bad(cut);
+    ADD_FAILURE() << "truncated Q6_K tensor accepted";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(cut.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("q.weight"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Q6_K"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("beyond the end"), std::string::npos) << msg;
+  }
 }

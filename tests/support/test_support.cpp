@@ -51,6 +51,34 @@ int run_command(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+namespace {
+fs::path cache_dir() {
+  const char* cache = std::getenv("SUBQ_CACHE");
+  const char* home = std::getenv("HOME");
+  return cache ? fs::path(cache) : fs::path(home ? home : "/root") / ".cache/subq";
+}
+}  // namespace
+
+std::string gguf_python() {
+  // Checked once per process: the import costs about half a second.
+  static const std::string python = [] {
+    const char* env = std::getenv("SUBQ_GGUF_PYTHON");
+    const std::string p = env && *env ? env : (cache_dir() / "gguf-venv/bin/python").string();
+    if (!fs::exists(p)) return std::string();
+    return run_command("'" + p + "' -c 'import gguf, tokenizers'") == 0 ? p : std::string();
+  }();
+  return python;
+}
+
+std::vector<fs::path> qwen_models() {
+  if (const char* env = std::getenv("SUBQ_QWEN_MODEL"); env && *env)
+    return fs::exists(env) ? std::vector<fs::path>{env} : std::vector<fs::path>{};
+  std::vector<fs::path> out;
+  for (const char* name : {"Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf", "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf"})
+    if (fs::exists(cache_dir() / name)) out.push_back(cache_dir() / name);
+  return out;
+}
+
 // Tests run with a fixed, small thread count so timings and results are repeatable on CI.
 namespace {
 struct ThreadSetup {

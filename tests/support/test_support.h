@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace subq::test {
 
@@ -34,6 +35,15 @@ std::string subq_binary();
 
 // Runs a shell command; returns its exit status and fills `output` with stdout+stderr.
 int run_command(const std::string& command, std::string* output = nullptr);
+
+// Python of the venv holding the outside references `gguf` and `tokenizers`
+// (scripts/install_deps.sh): $SUBQ_GGUF_PYTHON, else ~/.cache/subq/gguf-venv/bin/python.
+// Empty when it is absent or cannot import both packages.
+std::string gguf_python();
+
+// Qwen2.5-Coder GGUFs from scripts/fetch_qwen.sh: $SUBQ_QWEN_MODEL alone when set, else the
+// cached 0.5B and 1.5B files that exist. Empty when none is there.
+std::vector<std::filesystem::path> qwen_models();
 
 }  // namespace subq::test
 

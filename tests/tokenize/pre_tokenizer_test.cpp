@@ -29,16 +29,41 @@ TEST(PreTokenizer, IndividualDigits) {
   EXPECT_EQ(pre_tokenize("x٣y", PreTokenizer::Gpt2IndividualDigits), (Words{"x", "٣", "y"}));
 }
 
+// Expected splits worked out by hand from the Qwen2 pattern
+//   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|
+//   \s*[\r\n]+|\s+(?!\S)|\s+
+TEST(PreTokenizer, Qwen2Pattern) {
+  const auto q = PreTokenizer::Qwen2;
+  EXPECT_EQ(pre_tokenize("Hello world", q), (Words{"Hello", " world"}));
+  EXPECT_EQ(pre_tokenize("don't WE'RE", q), (Words{"don", "'t", " WE", "'RE"}));  // any case
+  EXPECT_EQ(pre_tokenize("'sam 'x", q), (Words{"'s", "am", " '", "x"}));
+  EXPECT_EQ(pre_tokenize("abc123 45", q), (Words{"abc", "1", "2", "3", " ", "4", "5"}));
+  EXPECT_EQ(pre_tokenize("(hello)", q), (Words{"(hello", ")"}));  // one symbol joins the letters
+  EXPECT_EQ(pre_tokenize("\tfoo", q), (Words{"\tfoo"}));
+  EXPECT_EQ(pre_tokenize("\nfoo", q), (Words{"\n", "foo"}));      // but not a newline
+  EXPECT_EQ(pre_tokenize("foo;\n\nbar", q), (Words{"foo", ";\n\n", "bar"}));
+  EXPECT_EQ(pre_tokenize("x\n\n  y", q), (Words{"x", "\n\n", " ", " y"}));
+  EXPECT_EQ(pre_tokenize("x \n \t\ny", q), (Words{"x", " \n \t\n", "y"}));
+  EXPECT_EQ(pre_tokenize("a  b", q), (Words{"a", " ", " b"}));
+  EXPECT_EQ(pre_tokenize("a   ", q), (Words{"a", "   "}));
+  EXPECT_EQ(pre_tokenize(" !!x", q), (Words{" !!", "x"}));
+  EXPECT_EQ(pre_tokenize("café 東京", q), (Words{"café", " 東京"}));
+  EXPECT_EQ(pre_tokenize("", q), Words{});
+}
+
 TEST(PreTokenizer, InvalidUtf8IsKeptByteForByte) {
   const std::string text = "a\xff\xc3 b\x80";
-  std::string joined;
-  for (const auto& w : pre_tokenize(text, PreTokenizer::Gpt2)) joined += w;
-  EXPECT_EQ(joined, text);
+  for (auto kind : {PreTokenizer::Gpt2, PreTokenizer::Gpt2IndividualDigits, PreTokenizer::Qwen2}) {
+    std::string joined;
+    for (const auto& w : pre_tokenize(text, kind)) joined += w;
+    EXPECT_EQ(joined, text) << int(kind);
+  }
 }
 
 TEST(PreTokenizer, Names) {
   EXPECT_EQ(pre_tokenizer_from_name("smollm"), PreTokenizer::Gpt2IndividualDigits);
   EXPECT_EQ(pre_tokenizer_from_name("default"), PreTokenizer::Gpt2);
+  EXPECT_EQ(pre_tokenizer_from_name("qwen2"), PreTokenizer::Qwen2);
   EXPECT_THROW(pre_tokenizer_from_name("llama-bpe"), subq::Error);
 }
 
