@@ -10,5 +10,8 @@ SUBQ_DEFAULT_MODEL=$(scripts/fetch_default_model.sh) || {
   SUBQ_DEFAULT_MODEL=""
 }
 export SUBQ_DEFAULT_MODEL
+# Real checkpoints the reference tests hold against transformers (they skip when absent).
+SUBQ_MINILM_MODEL=$(scripts/fetch_minilm.sh) || SUBQ_MINILM_MODEL=""
+export SUBQ_MINILM_MODEL
 cd build
 ctest -j2 --output-on-failure --timeout 1200

@@ -14,9 +14,10 @@ void ModelOptions::add_to(CLI::App& app, bool offer_linear) {
   app.add_option("--tokenizer", tokenizer, "tokenizer file (llama2.c .bin models)");
 }
 
-models::LoadedLlama ModelOptions::load(const std::string& device) const {
+models::LoadedLlama ModelOptions::load(const std::string& device, bool need_tokenizer) const {
   models::LlamaLoadOptions options;
   options.tokenizer = tokenizer;
+  options.need_tokenizer = need_tokenizer;
   auto loaded = compress::load_llama_or_compressed(model, options);
   if (!linear.empty()) transforms::apply_linearized(linear, loaded);
   loaded.model->to(parse_device(device));
