@@ -7,6 +7,7 @@
 #include "command.h"
 #include "subq/models/bert/bert_model.h"
 #include "subq/models/llama/llama_loader.h"
+#include "subq/transforms/open_model.h"
 
 namespace {
 
@@ -17,6 +18,7 @@ nlohmann::json info_json(const LoadedLlama& m) {
   for (const auto& t : m.stored) tensors.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
   return {{"path", m.path.string()},
           {"format", m.format},
+          {"artifact", m.artifact},
           {"config", m.config().to_json()},
           {"parameters", m.model->parameter_count()},
           {"tokenizer_vocab", m.tokenizer ? m.tokenizer->vocab_size() : 0},
@@ -25,7 +27,7 @@ nlohmann::json info_json(const LoadedLlama& m) {
 
 void print_info(const LoadedLlama& m) {
   const auto& c = m.config();
-  fmt::print("{} ({})\n", m.path.string(), m.format);
+  fmt::print("{} ({} {})\n", m.path.string(), m.artifact, m.format);
   fmt::print("  family {}: dim {}, hidden {}, layers {}, heads {} (kv {}), head dim {}, vocab {}\n", c.family,
              c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, c.vocab_size);
   if (c.uses_rope())
@@ -75,7 +77,7 @@ subq::cli::Action setup_info(CLI::App& app) {
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
     load.need_tokenizer = false;
-    const auto model = subq::models::load_llama(opt->path, load);
+    const auto model = subq::transforms::open_model(opt->path, load);
     if (opt->json)
       std::cout << info_json(model).dump(2) << "\n";
     else

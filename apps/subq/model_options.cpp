@@ -1,6 +1,6 @@
 #include "model_options.h"
 
-#include "subq/transforms/compress/compressed_llama.h"
+#include "subq/transforms/open_model.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/runtime.h"
 
@@ -18,7 +18,7 @@ models::LoadedLlama ModelOptions::load(const std::string& device, bool need_toke
   models::LlamaLoadOptions options;
   options.tokenizer = tokenizer;
   options.need_tokenizer = need_tokenizer;
-  auto loaded = compress::load_llama_or_compressed(model, options);
+  auto loaded = transforms::open_model(model, options);
   if (!linear.empty()) transforms::apply_linearized(linear, loaded);
   loaded.model->to(parse_device(device));
   return loaded;

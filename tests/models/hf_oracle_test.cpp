@@ -28,6 +28,7 @@ struct Fixture {
   const char* dir;
   const char* family;
 };
+void PrintTo(const Fixture& f, std::ostream* os) { *os << f.dir; }  // readable ctest names
 
 models::LoadedLlama load(const fs::path& path) {
   models::LlamaLoadOptions options;

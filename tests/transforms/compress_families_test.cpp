@@ -1,12 +1,14 @@
 // Compression works on every decoder family: an SVD-truncated Qwen2 / GPT-2 / Mistral (the
 // transformers-made oracle checkpoints in ../shared/oracle) is saved as a compressed
-// checkpoint and reloads through the commands' loader to the in-memory model's logits.
+// checkpoint and reopens through the commands' entry (transforms::open_model) to the in-memory
+// model's logits.
 #include <gtest/gtest.h>
 
 #include "subq/models/llama/llama_loader.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/compressed_llama.h"
 #include "subq/transforms/compress/svd_baselines.h"
+#include "subq/transforms/open_model.h"
 #include "subq/util/progress.h"
 #include "support/test_support.h"
 
@@ -34,7 +36,8 @@ TEST_P(CompressFamilies, SvdCheckpointReloadsToTheSameLogits) {
   ASSERT_FALSE(manifest.compressed.empty());
   compress::save_compressed_checkpoint(out / "ckpt", slots, manifest);
 
-  auto reloaded = compress::load_llama_or_compressed(out / "ckpt", options);
+  auto reloaded = transforms::open_model(out / "ckpt", options);
+  EXPECT_EQ(reloaded.artifact, "compressed");
   auto plain = models::load_llama(dir, options);
   const auto tokens = torch::randint(model.config().vocab_size, {2, 20});
   torch::NoGradGuard no_grad;

@@ -6,6 +6,7 @@
 
 #include "linearize_test_support.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
+#include "subq/transforms/open_model.h"
 #include "support/test_support.h"
 
 namespace subq::transforms {
@@ -66,6 +67,12 @@ TEST_P(LinearizeFamilies, TrainsSavesAndReloadsToIdenticalLogits) {
   const auto one = tokens.slice(0, 0, 1);
   const auto last = reloaded.model->prefill(one, memory);
   EXPECT_LT((last - actual.slice(0, 0, 1).select(1, one.size(1) - 1)).abs().max().item<double>(), 1e-4);
+  // The linearize output opens on its own (its manifest names the base).
+  models::LlamaLoadOptions no_tokenizer;
+  no_tokenizer.need_tokenizer = false;
+  auto opened = open_model(out.path(), no_tokenizer);
+  EXPECT_EQ(opened.artifact, "linearized");
+  EXPECT_TRUE(torch::equal(opened.model->forward(tokens), actual));
 }
 
 INSTANTIATE_TEST_SUITE_P(Oracle, LinearizeFamilies,

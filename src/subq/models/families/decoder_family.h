@@ -63,6 +63,8 @@ const DecoderFamily& gpt2_family();
 LlamaConfig llama_layout_from_hf(const nlohmann::json& config, const std::string& file);
 // The same from GGUF keys under `<arch>.`.
 LlamaConfig llama_layout_from_gguf(const io::GgufFile& gguf, const std::string& arch);
+// Hugging Face Llama-layout names -> GGUF names, q/k rows (and biases) into interleaved order.
+io::TensorMap llama_layout_tensors(const io::TensorMap& hf, const LlamaConfig& config);
 nlohmann::json llama_layout_to_hf_json(const LlamaConfig& config, const std::string& model_type,
                                        const std::string& architecture);
 

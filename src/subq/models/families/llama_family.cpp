@@ -143,6 +143,10 @@ LlamaConfig llama_layout_from_gguf(const io::GgufFile& gguf, const std::string& 
   return c;
 }
 
+io::TensorMap llama_layout_tensors(const io::TensorMap& hf, const LlamaConfig& c) {
+  return io::hf_llama_to_gguf(hf, {{"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads}});
+}
+
 nlohmann::json llama_layout_to_hf_json(const LlamaConfig& c, const std::string& model_type,
                                        const std::string& architecture) {
   nlohmann::json j = {{"architectures", {architecture}}, {"model_type", model_type},
@@ -177,9 +181,7 @@ const DecoderFamily& llama_family() {
         c.out_bias = gguf.find_tensor("blk.0.attn_output.bias") != nullptr;
         return c;
       },
-      [](const io::TensorMap& hf, const LlamaConfig& c) {
-        return io::hf_llama_to_gguf(hf, {{"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads}});
-      },
+      llama_layout_tensors,
       nullptr,
       [](const LlamaConfig& c) {
         auto j = llama_layout_to_hf_json(c, "llama", "LlamaForCausalLM");

@@ -1,7 +1,6 @@
 // Mistral: the Llama layout with a sliding attention window (`sliding_window`: query i sees
 // keys i - W < j <= i in every layer, decode included). llama.cpp converts Mistral 7B to the
 // "llama" GGUF architecture, so this family reads Hugging Face directories only.
-#include "subq/io/hf_checkpoint.h"
 #include "subq/models/families/decoder_family.h"
 #include "subq/util/error.h"
 
@@ -19,9 +18,7 @@ const DecoderFamily& mistral_family() {
         return c;
       },
       nullptr,
-      [](const io::TensorMap& hf, const LlamaConfig& c) {
-        return io::hf_llama_to_gguf(hf, {{"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads}});
-      },
+      llama_layout_tensors,
       nullptr,
       [](const LlamaConfig& c) {
         auto j = llama_layout_to_hf_json(c, "mistral", "MistralForCausalLM");

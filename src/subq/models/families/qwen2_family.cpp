@@ -27,9 +27,7 @@ const DecoderFamily& qwen2_family() {
         c.qkv_bias = true;
         return c;
       },
-      [](const io::TensorMap& hf, const LlamaConfig& c) {
-        return io::hf_llama_to_gguf(hf, {{"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads}});
-      },
+      llama_layout_tensors,
       [](const std::string& name, const torch::Tensor& t, const LlamaConfig& c) {
         const bool q = name.find(".attn_q.") != std::string::npos, k = name.find(".attn_k.") != std::string::npos;
         if (!q && !k) return t;

@@ -151,6 +151,7 @@ LoadedLlama load_llama2c_bin(const fs::path& path, const LlamaLoadOptions& optio
 LoadedLlama load_hf_dir(const fs::path& dir, const LlamaLoadOptions& options) {
   const auto checkpoint = io::load_hf_checkpoint(dir);
   const auto config_file = (dir / "config.json").string();
+  LoadedLlama loaded;
   LlamaConfig config;
   io::TensorMap tensors;
   if (checkpoint.config.contains("subq")) {
@@ -158,16 +159,15 @@ LoadedLlama load_hf_dir(const fs::path& dir, const LlamaLoadOptions& options) {
     // tensors under Llama-layout Hugging Face names whatever the family.
     SUBQ_CHECK(checkpoint.config["subq"].contains("config"), "{}: the 'subq' entry has no 'config'", config_file);
     config = LlamaConfig::from_json(checkpoint.config["subq"]["config"]);
+    loaded.artifact = "exported";
     config.validate(config_file);
-    tensors = io::hf_llama_to_gguf(checkpoint.tensors,
-                                   {{"num_attention_heads", config.n_heads}, {"num_key_value_heads", config.n_kv_heads}});
+    tensors = llama_layout_tensors(checkpoint.tensors, config);
   } else {
     config = decoder_config_from_hf(checkpoint.config, config_file);
     // The family maps its names to GGUF's and reorders q/k rows into GGUF's interleaved
     // layout, so the same RoPE applies to every family.
     tensors = decoder_family(config.family).hf_tensors(checkpoint.tensors, config);
   }
-  LoadedLlama loaded;
   loaded.format = "hf";
   loaded.model = LlamaModel(config);
   load_llama_weights(*loaded.model, from_map(tensors), dir.string());

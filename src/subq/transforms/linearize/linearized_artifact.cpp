@@ -41,6 +41,17 @@ nlohmann::json read_manifest(const std::filesystem::path& dir) {
 }
 }  // namespace
 
+bool is_linearized_directory(const std::filesystem::path& dir) {
+  const auto path = dir / kManifestFile;
+  if (!std::filesystem::is_directory(dir) || !std::filesystem::exists(path)) return false;
+  const nlohmann::json m = read_json_file(path);
+  return m.is_object() && m.value("format", "") == kFormat;
+}
+
+std::filesystem::path linearized_base(const std::filesystem::path& dir) {
+  return read_manifest(dir).at("base_model").at("path").get<std::string>();
+}
+
 void save_linearized(const std::filesystem::path& dir, models::LoadedLlama& base,
                      LinearizedAttentionsImpl& attentions, const nlohmann::json& summary) {
   std::filesystem::create_directories(dir);
