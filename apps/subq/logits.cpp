@@ -2,7 +2,8 @@
 // .npy, so anyone can hold subq against another implementation (the oracle tests use the same
 // library path, eval::full_logits). One sequence: OUT.npy of shape (L, vocab). Several lines:
 // OUT_0.npy, OUT_1.npy, ... one per line, since their lengths differ. For an encoder (a BERT
-// directory) the arrays are the last hidden states (L, hidden) instead.
+// directory) the arrays are the last hidden states (L, hidden) instead; a Mamba directory gives
+// its logits.
 #include <fmt/format.h>
 
 #include "command.h"
@@ -11,6 +12,7 @@
 #include "subq/io/npy.h"
 #include "subq/io/token_ids.h"
 #include "subq/models/bert/bert_model.h"
+#include "subq/models/mamba/mamba_model.h"
 #include "subq/util/error.h"
 
 namespace {
@@ -51,6 +53,18 @@ subq::cli::Action setup_logits(CLI::App& app) {
                      id, bert->config().vocab_size - 1);
         const auto ids = torch::tensor(sequences[i], torch::kLong).unsqueeze(0);
         write(i, bert->forward(ids)[0].contiguous(), "last hidden states (bert encoder)");
+      }
+      return 0;
+    }
+    if (subq::models::is_mamba_directory(opt->model.model)) {
+      auto mamba = subq::models::load_mamba(opt->model.model);
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < sequences.size(); ++i) {
+        for (const auto id : sequences[i])
+          SUBQ_CHECK(id < mamba->config().vocab_size, "{}: token id {} is outside the vocabulary (0..{})", opt->ids,
+                     id, mamba->config().vocab_size - 1);
+        write(i, mamba->forward(torch::tensor(sequences[i], torch::kLong).unsqueeze(0))[0].contiguous(),
+              "logits (mamba)");
       }
       return 0;
     }

@@ -295,3 +295,41 @@ TEST(HfOracleBert, RelativePositionsAreRefused) {
 }
 
 }  // namespace
+
+#include "subq/models/mamba/mamba_model.h"
+
+namespace {
+
+TEST(HfOracleMamba, LogitsAndGreedyDecodeThroughTheStateMatchTransformers) {
+  SUBQ_REQUIRE_SHARED(dir, "oracle/mamba");
+  ASSERT_TRUE(models::is_mamba_directory(dir));
+  auto mamba = models::load_mamba(dir);
+  torch::NoGradGuard no_grad;
+  double worst = 0;
+  for (int i = 0; i < 2; ++i) {
+    const auto logits = mamba->forward(torch::tensor(input_ids(dir, i)).unsqueeze(0))[0];
+    worst = std::max(worst, max_diff(logits, io::read_npy(dir / ("logits_" + std::to_string(i) + ".npy"))));
+  }
+  // Greedy: prefill the prompt into the recurrent state, then one token per step.
+  const auto expected = read_json_file(dir / "greedy.json")["new_tokens"].get<std::vector<int64_t>>();
+  const auto expected_logits = io::read_npy(dir / "greedy_logits.npy");
+  auto state = mamba->new_state(1);
+  auto last = mamba->forward(torch::tensor(input_ids(dir, 0)).unsqueeze(0), state)[0][-1];
+  std::vector<int64_t> tokens;
+  double worst_step = 0;
+  const int64_t bytes_after_prompt = state.bytes();
+  for (int k = 0; k < 12; ++k) {
+    worst_step = std::max(worst_step, max_diff(last, expected_logits[k]));
+    tokens.push_back(last.argmax().item<int64_t>());
+    last = mamba->forward(torch::tensor({{tokens.back()}}), state)[0][-1];
+  }
+  std::cout << "[oracle] mamba: max |logit diff| " << worst << ", greedy steps through the state " << worst_step
+            << "\n";
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_LT(worst_step, 1e-4);
+  EXPECT_EQ(tokens, expected);
+  EXPECT_EQ(state.bytes(), bytes_after_prompt);  // constant memory per sequence
+  EXPECT_EQ(state.position, 37 + 12);
+}
+
+}  // namespace
