@@ -44,3 +44,12 @@ if ! "$HF_VENV/bin/python" -c 'import transformers, gguf, accelerate, torch' >/d
   /usr/bin/python3 -m venv --system-site-packages "$HF_VENV"
   "$HF_VENV/bin/pip" install -q "transformers==4.44.2" "gguf>=0.10" "accelerate<1.0"
 fi
+
+# Outside references for the GGUF tests: `gguf` (llama.cpp's Python reader and dequantizer,
+# tests/io/gguf_dequant_reference.py) and Hugging Face `tokenizers` (the Qwen2 tokenizer
+# golden, tests/tokenize/qwen2_tokenizer_reference.py). Tests skip when this venv is absent.
+GGUF_VENV="${SUBQ_GGUF_VENV:-/root/.cache/subq/gguf-venv}"
+if ! "$GGUF_VENV/bin/python" -c 'import gguf, tokenizers' >/dev/null 2>&1; then
+  python3 -m venv "$GGUF_VENV"
+  "$GGUF_VENV/bin/pip" install -q gguf==0.19.0 tokenizers==0.19.1
+fi

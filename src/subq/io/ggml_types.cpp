@@ -5,6 +5,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "subq/io/ggml_kquants.h"
 #include "subq/util/error.h"
 
 namespace subq::io {
@@ -93,6 +94,38 @@ void dequantize_q4_1(const uint8_t* src, float* dst, int64_t blocks) {
   }
 }
 
+// Q5_0 and Q5_1 add a fifth bit to the Q4 nibble layout: a little-endian 32-bit word qh
+// whose bit j is the high bit of element j (low nibbles are elements 0..15, high 16..31).
+void unpack_q5(const uint8_t* qh_bytes, const uint8_t* qs, uint8_t q[32]) {
+  uint32_t qh;
+  std::memcpy(&qh, qh_bytes, 4);
+  for (int j = 0; j < 16; ++j) {
+    q[j] = uint8_t((qs[j] & 0x0f) | (((qh >> j) & 1) << 4));
+    q[j + 16] = uint8_t((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4));
+  }
+}
+
+// Q5_0 block: fp16 scale d, qh, 16 bytes of nibbles; x = (q - 16) * d.
+void dequantize_q5_0(const uint8_t* src, float* dst, int64_t blocks) {
+  uint8_t q[32];
+  for (int64_t b = 0; b < blocks; ++b, src += 22, dst += 32) {
+    const float d = fp16_to_float(load_u16(src));
+    unpack_q5(src + 2, src + 6, q);
+    for (int j = 0; j < 32; ++j) dst[j] = float(int(q[j]) - 16) * d;
+  }
+}
+
+// Q5_1 block: fp16 scale d, fp16 minimum m, qh, 16 bytes of nibbles; x = q * d + m.
+void dequantize_q5_1(const uint8_t* src, float* dst, int64_t blocks) {
+  uint8_t q[32];
+  for (int64_t b = 0; b < blocks; ++b, src += 24, dst += 32) {
+    const float d = fp16_to_float(load_u16(src));
+    const float m = fp16_to_float(load_u16(src + 2));
+    unpack_q5(src + 4, src + 8, q);
+    for (int j = 0; j < 32; ++j) dst[j] = float(q[j]) * d + m;
+  }
+}
+
 struct TypeRow {
   uint32_t id;
   GgmlTypeTraits traits;
@@ -101,16 +134,26 @@ struct TypeRow {
 // Every ggml type whose block layout subq knows. Rows without a kernel can still be parsed
 // (shapes, sizes, `subq info`) but not dequantized; adding a kernel makes them loadable.
 constexpr TypeRow kTypes[] = {
-    {0, {"F32", 1, 4, dequantize_f32}},      {1, {"F16", 1, 2, dequantize_f16}},
-    {30, {"BF16", 1, 2, dequantize_bf16}},   {8, {"Q8_0", 32, 34, dequantize_q8_0}},
-    {2, {"Q4_0", 32, 18, dequantize_q4_0}},  {3, {"Q4_1", 32, 20, dequantize_q4_1}},
-    {6, {"Q5_0", 32, 22, nullptr}},          {7, {"Q5_1", 32, 24, nullptr}},
-    {9, {"Q8_1", 32, 36, nullptr}},          {10, {"Q2_K", 256, 84, nullptr}},
-    {11, {"Q3_K", 256, 110, nullptr}},       {12, {"Q4_K", 256, 144, nullptr}},
-    {13, {"Q5_K", 256, 176, nullptr}},       {14, {"Q6_K", 256, 210, nullptr}},
-    {15, {"Q8_K", 256, 292, nullptr}},       {24, {"I8", 1, 1, nullptr}},
-    {25, {"I16", 1, 2, nullptr}},            {26, {"I32", 1, 4, nullptr}},
-    {27, {"I64", 1, 8, nullptr}},            {28, {"F64", 1, 8, nullptr}},
+    {0, {"F32", 1, 4, dequantize_f32}},
+    {1, {"F16", 1, 2, dequantize_f16}},
+    {30, {"BF16", 1, 2, dequantize_bf16}},
+    {8, {"Q8_0", 32, 34, dequantize_q8_0}},
+    {2, {"Q4_0", 32, 18, dequantize_q4_0}},
+    {3, {"Q4_1", 32, 20, dequantize_q4_1}},
+    {6, {"Q5_0", 32, 22, dequantize_q5_0}},
+    {7, {"Q5_1", 32, 24, dequantize_q5_1}},
+    {9, {"Q8_1", 32, 36, nullptr}},
+    {10, {"Q2_K", kquants::kSuperBlock, kquants::kQ2KBytes, kquants::dequantize_q2_k}},
+    {11, {"Q3_K", kquants::kSuperBlock, kquants::kQ3KBytes, kquants::dequantize_q3_k}},
+    {12, {"Q4_K", kquants::kSuperBlock, kquants::kQ4KBytes, kquants::dequantize_q4_k}},
+    {13, {"Q5_K", kquants::kSuperBlock, kquants::kQ5KBytes, kquants::dequantize_q5_k}},
+    {14, {"Q6_K", kquants::kSuperBlock, kquants::kQ6KBytes, kquants::dequantize_q6_k}},
+    {15, {"Q8_K", kquants::kSuperBlock, kquants::kQ8KBytes, kquants::dequantize_q8_k}},
+    {24, {"I8", 1, 1, nullptr}},
+    {25, {"I16", 1, 2, nullptr}},
+    {26, {"I32", 1, 4, nullptr}},
+    {27, {"I64", 1, 8, nullptr}},
+    {28, {"F64", 1, 8, nullptr}},
 };
 
 }  // namespace

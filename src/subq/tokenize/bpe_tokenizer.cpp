@@ -30,6 +30,7 @@ BpeTokenizer::BpeTokenizer(Vocab vocab, const std::vector<std::string>& merges, 
                            const std::string& source)
     : vocab_(std::move(vocab)), pre_(pre) {
   bos_id_ = vocab_.bos;
+  add_bos_ = vocab_.add_bos;
   eos_id_ = vocab_.eos;
   std::unordered_map<uint32_t, uint8_t> codepoint_to_byte;
   for (int b = 0; b < 256; ++b) {
@@ -99,7 +100,7 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
 std::vector<int32_t> BpeTokenizer::encode(const std::string& text, bool add_bos,
                                           bool parse_special) const {
   std::vector<int32_t> ids;
-  if (add_bos && bos_id_ >= 0) ids.push_back(bos_id_);
+  if (add_bos && adds_bos()) ids.push_back(bos_id_);
   for (const auto& fragment : vocab_.split_special(text, parse_special)) {
     if (fragment.special_id >= 0) {
       ids.push_back(fragment.special_id);

@@ -42,6 +42,7 @@ SpmTokenizer::SpmTokenizer(Vocab vocab, bool add_space_prefix)
              "SentencePiece tokenizer needs one score per token ({} scores, {} tokens)",
              vocab_.scores.size(), vocab_.tokens.size());
   bos_id_ = vocab_.bos;
+  add_bos_ = vocab_.add_bos;
   eos_id_ = vocab_.eos;
   for (int b = 0; b < 256; ++b) byte_ids_[b] = vocab_.find(fmt::format("<0x{:02X}>", b));
 }
@@ -108,7 +109,7 @@ void SpmTokenizer::encode_fragment(const std::string& raw, std::vector<int32_t>&
 std::vector<int32_t> SpmTokenizer::encode(const std::string& text, bool add_bos,
                                           bool parse_special) const {
   std::vector<int32_t> ids;
-  if (add_bos && bos_id_ >= 0) ids.push_back(bos_id_);
+  if (add_bos && adds_bos()) ids.push_back(bos_id_);
   bool first = true;
   for (const auto& fragment : vocab_.split_special(text, parse_special)) {
     if (fragment.special_id >= 0) {

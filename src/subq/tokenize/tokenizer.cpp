@@ -34,6 +34,9 @@ Vocab vocab_from_gguf(const io::GgufFile& gguf) {
   vocab.bos = gguf_token_id(gguf, "tokenizer.ggml.bos_token_id", n);
   vocab.eos = gguf_token_id(gguf, "tokenizer.ggml.eos_token_id", n);
   vocab.unk = gguf_token_id(gguf, "tokenizer.ggml.unknown_token_id", n);
+  // Absent means "add it" (llama.cpp's default for both tokenizer models).
+  if (gguf.has("tokenizer.ggml.add_bos_token"))
+    vocab.add_bos = gguf.get("tokenizer.ggml.add_bos_token").as_bool();
   vocab.finalize(gguf.path());
   return vocab;
 }

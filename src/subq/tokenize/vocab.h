@@ -19,6 +19,9 @@ struct Vocab {
   std::vector<float> scores;        // empty for BPE vocabularies
   std::vector<TokenType> types;     // same length as tokens
   int32_t bos = -1, eos = -1, unk = -1;
+  // Whether encode(add_bos = true) prepends `bos`. False when the model says it has none to
+  // add (GGUF tokenizer.ggml.add_bos_token = false: Qwen2, SmolLM2), even if `bos` is set.
+  bool add_bos = true;
 
   // Validates sizes and ids (throws subq::Error naming `source`) and builds the index and
   // the list of special tokens. Call once after filling the fields.
