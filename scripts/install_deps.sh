@@ -36,6 +36,15 @@ if ! "$JETS_VENV/bin/python" -c 'import pandas, tables, uproot, h5py' >/dev/null
   "$JETS_VENV/bin/pip" install -q pandas tables uproot h5py
 fi
 
+# Hugging Face transformers (the reference implementation the real-checkpoint tests and
+# `scripts/hf_reference.py` compare subq with), over Debian's torch 1.13; `gguf` (ggml's own
+# Python reader) dequantizes GGUF weights for it. Its own venv, for the same reason as above.
+HF_VENV="${SUBQ_HF_VENV:-/root/.cache/subq/hf-venv}"
+if ! "$HF_VENV/bin/python" -c 'import transformers, gguf, accelerate, torch' >/dev/null 2>&1; then
+  /usr/bin/python3 -m venv --system-site-packages "$HF_VENV"
+  "$HF_VENV/bin/pip" install -q "transformers==4.44.2" "gguf>=0.10" "accelerate<1.0"
+fi
+
 # Outside references for the GGUF tests: `gguf` (llama.cpp's Python reader and dequantizer,
 # tests/io/gguf_dequant_reference.py) and Hugging Face `tokenizers` (the Qwen2 tokenizer
 # golden, tests/tokenize/qwen2_tokenizer_reference.py). Tests skip when this venv is absent.

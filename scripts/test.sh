@@ -11,6 +11,9 @@ SUBQ_DEFAULT_MODEL=$(scripts/fetch_default_model.sh) || {
   SUBQ_DEFAULT_MODEL=""
 }
 export SUBQ_DEFAULT_MODEL
+# Real checkpoints the reference tests hold against transformers (they skip when absent).
+SUBQ_MINILM_MODEL=$(scripts/fetch_minilm.sh) || SUBQ_MINILM_MODEL=""
+export SUBQ_MINILM_MODEL
 # Qwen2.5-Coder-0.5B (Q4_K_M, 491 MB): real K-quant rows and the Qwen2 tokenizer golden.
 SUBQ_QWEN_MODEL=$(scripts/fetch_qwen.sh 0.5b) || {
   echo "warning: Qwen2.5-Coder-0.5B not fetched; the K-quant file and Qwen2 tokenizer tests will skip" >&2

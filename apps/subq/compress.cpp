@@ -10,6 +10,7 @@
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/compressed_llama.h"
 #include "subq/transforms/compress/rank_chart.h"
+#include "subq/transforms/open_model.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
@@ -79,7 +80,7 @@ int run(const Options& opt) {
   SUBQ_CHECK(!compress::is_compressed_checkpoint(opt.model),
              "{}: already a compressed checkpoint; compress its base model instead", opt.model);
   Timer timer;
-  auto loaded = models::load_llama(opt.model);
+  auto loaded = transforms::open_model(opt.model);
   auto& model = *loaded.model;
   subq::nn::freeze(model);
   const int64_t model_before = model.parameter_count();

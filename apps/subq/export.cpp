@@ -5,6 +5,8 @@
 #include "subq/models/llama/llama_loader.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/transforms/linearize/merged_checkpoint.h"
+#include "subq/transforms/open_model.h"
+#include "subq/util/error.h"
 #include "subq/util/runtime.h"
 
 namespace {
@@ -26,7 +28,10 @@ subq::cli::Action setup_export(CLI::App& app) {
     opt->common.apply();
     subq::models::LlamaLoadOptions load;
     load.tokenizer = opt->tokenizer;
-    auto loaded = subq::models::load_llama(opt->model, load);
+    auto loaded = subq::transforms::open_model(opt->model, load);
+    SUBQ_CHECK(loaded.artifact == "checkpoint" || loaded.artifact == "exported",
+               "{}: a {} model cannot be the base of an export (its layers are not plain weights)", opt->model,
+               loaded.artifact);
     const auto manifest = subq::transforms::apply_linearized(opt->linear, loaded);
     const nlohmann::json provenance = {{"base_model", opt->model}, {"linearized", opt->linear},
                                        {"manifest", manifest}};

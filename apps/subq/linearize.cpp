@@ -13,6 +13,7 @@
 #include "subq/train/distributed.h"
 #include "subq/transforms/linearize/linearize_pipeline.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
+#include "subq/transforms/open_model.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/index_range.h"
@@ -117,7 +118,7 @@ int run(Options& opt) {
   if (opt.budget_tokens > 0) opt.lin.apply_token_budget(opt.budget_tokens);
   std::filesystem::create_directories(opt.out);
 
-  auto base = subq::models::load_llama(opt.model);
+  auto base = subq::transforms::open_model(opt.model);
   base.model->to(device);
   const auto docs = training_documents(opt, base, *group);
   const auto data = pack(opt, docs, *base.tokenizer);
@@ -138,7 +139,7 @@ int run(Options& opt) {
                     {"val_chunks", data.val.size()}, {"seq_len", opt.lin.seq_len}, {"processes", group->world_size()}};
   if (!group->is_main()) return 0;
   if (!opt.eval_text.empty()) {
-    auto teacher = subq::models::load_llama(opt.model);
+    auto teacher = subq::transforms::open_model(opt.model);
     teacher.model->to(device);
     const auto ctx = opt.lin.seq_len;
     const auto b = evaluate(teacher, opt.eval_text, ctx, opt.eval_docs);

@@ -1,6 +1,6 @@
 #include "model_options.h"
 
-#include "subq/transforms/compress/compressed_llama.h"
+#include "subq/transforms/open_model.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/util/runtime.h"
 
@@ -14,10 +14,11 @@ void ModelOptions::add_to(CLI::App& app, bool offer_linear) {
   app.add_option("--tokenizer", tokenizer, "tokenizer file (llama2.c .bin models)");
 }
 
-models::LoadedLlama ModelOptions::load(const std::string& device) const {
+models::LoadedLlama ModelOptions::load(const std::string& device, bool need_tokenizer) const {
   models::LlamaLoadOptions options;
   options.tokenizer = tokenizer;
-  auto loaded = compress::load_llama_or_compressed(model, options);
+  options.need_tokenizer = need_tokenizer;
+  auto loaded = transforms::open_model(model, options);
   if (!linear.empty()) transforms::apply_linearized(linear, loaded);
   loaded.model->to(parse_device(device));
   return loaded;

@@ -14,8 +14,9 @@ struct ModelOptions {
   std::string model, linear, tokenizer;
   // `offer_linear` false leaves --linear out (commands that read softmax attention).
   void add_to(CLI::App& app, bool offer_linear = true);
-  // Loads the model, applies --linear, moves it to `device` ("cpu", "cuda", ...).
-  models::LoadedLlama load(const std::string& device) const;
+  // Loads the model, applies --linear, moves it to `device` ("cpu", "cuda", ...). Commands
+  // that feed token ids (logits) need no tokenizer.
+  models::LoadedLlama load(const std::string& device, bool need_tokenizer = true) const;
 };
 
 }  // namespace subq::cli

@@ -86,6 +86,9 @@ const std::vector<std::pair<std::string, std::string>>& top_level_names() {
       {"model.embed_tokens.weight", "token_embd.weight"},
       {"model.norm.weight", "output_norm.weight"},
       {"lm_head.weight", "output.weight"},
+      // LayerNorm bias and learned positions (GPT-2 layout exported under Llama-style names).
+      {"model.norm.bias", "output_norm.bias"},
+      {"model.embed_positions.weight", "position_embd.weight"},
   };
   return names;
 }

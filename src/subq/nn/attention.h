@@ -28,6 +28,9 @@ struct AttentionConfig {
 // Shapes an attention kind is built for.
 struct AttentionShape {
   int64_t n_heads, n_kv_heads, head_dim;
+  // The model's own softmax window (Mistral's sliding_window): a query sees this many keys,
+  // itself included; 0 = every earlier key. Hybrid attention brings its own window instead.
+  int64_t sliding_window = 0;
 };
 
 // Per-sequence (batch of sequences), per-layer memory.

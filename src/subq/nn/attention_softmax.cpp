@@ -39,6 +39,15 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(const torch::Tensor& k,
   return {keys(), values()};
 }
 
+void KvCache::drop_older_than(int64_t keep) {
+  if (keep <= 0 || length_ <= 2 * keep) return;
+  // clone: source and destination ranges of the copy may overlap.
+  k_.narrow(2, 0, keep).copy_(k_.narrow(2, length_ - keep, keep).clone());
+  v_.narrow(2, 0, keep).copy_(v_.narrow(2, length_ - keep, keep).clone());
+  dropped_ += length_ - keep;
+  length_ = keep;
+}
+
 torch::Tensor KvCache::keys() const {
   return k_.defined() ? k_.narrow(2, 0, length_) : torch::Tensor();
 }
@@ -47,7 +56,7 @@ torch::Tensor KvCache::values() const {
 }
 
 torch::Tensor causal_gqa_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                   const torch::Tensor& v) {
+                                   const torch::Tensor& v, int64_t window) {
   const auto B = q.size(0), H = q.size(1), L = q.size(2), d = q.size(3);
   const auto Hkv = k.size(1), S = k.size(2);
   SUBQ_CHECK(H % Hkv == 0, "attention: {} query heads are not a multiple of {} kv heads", H, Hkv);
@@ -56,9 +65,13 @@ torch::Tensor causal_gqa_attention(const torch::Tensor& q, const torch::Tensor& 
   // (B, H, L, d) -> (B, Hkv, groups*L, d): heads h = kv*groups + g share kv head `kv`.
   const auto qg = q.reshape({B, Hkv, groups * L, d});
   auto scores = torch::matmul(qg, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(double(d)));
-  if (L > 1) {
-    // Query i sits at absolute position S - L + i and sees keys 0 .. S - L + i.
-    auto future = torch::ones({L, S}, torch::dtype(torch::kBool).device(q.device())).triu(S - L + 1);
+  const bool windowed = window > 0 && S > window;
+  if (L > 1 || windowed) {
+    // Query i sits at position S - L + i and sees keys 0 .. S - L + i; with a window, only
+    // keys after S - L + i - window.
+    const auto ones = torch::ones({L, S}, torch::dtype(torch::kBool).device(q.device()));
+    auto future = ones.triu(S - L + 1);
+    if (windowed) future = future.logical_or(ones.tril(S - L - window));
     scores = scores.view({B, Hkv, groups, L, S})
                  .masked_fill_(future, -std::numeric_limits<float>::infinity())
                  .view({B, Hkv, groups * L, S});
@@ -68,11 +81,14 @@ torch::Tensor causal_gqa_attention(const torch::Tensor& q, const torch::Tensor& 
 
 torch::Tensor SoftmaxAttention::forward(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v, AttentionState* state) {
-  if (state == nullptr) return causal_gqa_attention(q, k, v);
+  const int64_t window = shape.sliding_window;
+  if (state == nullptr) return causal_gqa_attention(q, k, v, window);
   auto* cache = dynamic_cast<KvCache*>(state);
   SUBQ_CHECK(cache != nullptr, "softmax attention was given a state that is not a KV cache");
   const auto [keys, values] = cache->append(k, v);
-  return causal_gqa_attention(q, keys, values);
+  auto out = causal_gqa_attention(q, keys, values, window);
+  cache->drop_older_than(window);
+  return out;
 }
 
 std::unique_ptr<AttentionState> SoftmaxAttention::make_state(int64_t batch,

@@ -4,12 +4,14 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "subq/nn/norm.h"
+
 namespace subq::nn {
 
-class RMSNormImpl : public torch::nn::Module {
+class RMSNormImpl : public NormLayer {
  public:
   RMSNormImpl(int64_t dim, double eps);
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x) override;
   torch::Tensor weight;
   const double eps;
 };

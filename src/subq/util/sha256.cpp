@@ -1,5 +1,6 @@
 #include "subq/util/sha256.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -98,6 +99,17 @@ std::string sha256_file(const std::filesystem::path& path) {
   }
   SUBQ_CHECK(in.eof(), "{}: read error while hashing", path.string());
   return h.hex_digest();
+}
+
+std::string sha256_checkpoint(const std::filesystem::path& path) {
+  if (!std::filesystem::is_directory(path)) return sha256_file(path);
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(path))
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::string listing;
+  for (const auto& f : files) listing += f.filename().string() + '\0' + sha256_file(f) + '\n';
+  return sha256_string(listing);
 }
 
 }  // namespace subq

@@ -5,11 +5,13 @@ namespace subq::models {
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c, const nn::AttentionConfig& kind_config)
     : n_heads(c.n_heads), n_kv_heads(c.n_kv_heads), head_dim(c.head_dim) {
   using nn::DenseLinear;
-  q_proj = nn::register_linear(*this, "q_proj", std::make_shared<DenseLinear>(c.dim, c.n_heads * c.head_dim));
-  k_proj = nn::register_linear(*this, "k_proj", std::make_shared<DenseLinear>(c.dim, c.kv_dim()));
-  v_proj = nn::register_linear(*this, "v_proj", std::make_shared<DenseLinear>(c.dim, c.kv_dim()));
-  o_proj = nn::register_linear(*this, "o_proj", std::make_shared<DenseLinear>(c.n_heads * c.head_dim, c.dim));
-  rope = register_module("rope", nn::RotaryEmbedding(c.head_dim, c.rope_theta, c.rope_style));
+  const auto q_dim = c.n_heads * c.head_dim;
+  q_proj = nn::register_linear(*this, "q_proj", std::make_shared<DenseLinear>(c.dim, q_dim, c.qkv_bias));
+  k_proj = nn::register_linear(*this, "k_proj", std::make_shared<DenseLinear>(c.dim, c.kv_dim(), c.qkv_bias));
+  v_proj = nn::register_linear(*this, "v_proj", std::make_shared<DenseLinear>(c.dim, c.kv_dim(), c.qkv_bias));
+  o_proj = nn::register_linear(*this, "o_proj", std::make_shared<DenseLinear>(q_dim, c.dim, c.out_bias));
+  if (c.uses_rope())
+    rope = register_module("rope", nn::RotaryEmbedding(c.head_dim, c.rope_theta, c.rope_style, c.rope_scaling));
   kind = register_module("kind", nn::make_attention(kind_config, c.attention_shape()));
 }
 
@@ -19,9 +21,13 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> LlamaAttentionImpl::proj
   auto heads = [&](const torch::Tensor& t, int64_t h) {
     return t.view({B, L, h, head_dim}).transpose(1, 2);
   };
-  auto q = rope->forward(heads(q_proj->forward(x), n_heads), start);
-  auto k = rope->forward(heads(k_proj->forward(x), n_kv_heads), start);
+  auto q = heads(q_proj->forward(x), n_heads);
+  auto k = heads(k_proj->forward(x), n_kv_heads);
   auto v = heads(v_proj->forward(x), n_kv_heads);
+  if (rope) {
+    q = rope->forward(q, start);
+    k = rope->forward(k, start);
+  }
   return {q, k, v};
 }
 
@@ -44,10 +50,10 @@ void LlamaAttentionImpl::for_each_linear(const std::string& prefix, const nn::Li
 }
 
 LlamaBlockImpl::LlamaBlockImpl(const LlamaConfig& c, const nn::AttentionConfig& kind) {
-  attn_norm = register_module("attn_norm", nn::RMSNorm(c.dim, c.norm_eps));
+  attn_norm = register_module("attn_norm", nn::make_norm(c.norm, c.dim, c.norm_eps));
   attn = register_module("attn", LlamaAttention(c, kind));
-  mlp_norm = register_module("mlp_norm", nn::RMSNorm(c.dim, c.norm_eps));
-  mlp = register_module("mlp", nn::SwiGluMlp(c.dim, c.hidden_dim));
+  mlp_norm = register_module("mlp_norm", nn::make_norm(c.norm, c.dim, c.norm_eps));
+  mlp = register_module("mlp", nn::make_feed_forward(c.mlp, c.dim, c.hidden_dim, c.mlp_bias));
 }
 
 torch::Tensor LlamaBlockImpl::forward(const torch::Tensor& x, nn::AttentionState* state) {

@@ -1,6 +1,8 @@
-// One Llama decoder layer: pre-norm attention and pre-norm SwiGLU MLP, each with a residual.
-// The attention sub-layer owns the q/k/v/o projections and RoPE and delegates the mixing of
-// positions to a swappable nn::AttentionKind (softmax now; hybrid/linear by config).
+// One decoder layer: pre-norm attention and a pre-norm feed-forward block, each with a
+// residual. The family's config picks the norm (RMSNorm / LayerNorm), the feed-forward
+// (SwiGLU / GELU), the projections' biases and whether RoPE applies. The attention sub-layer
+// owns the q/k/v/o projections and RoPE and delegates the mixing of positions to a swappable
+// nn::AttentionKind (softmax, optionally windowed; hybrid/linear by config).
 #pragma once
 #include <memory>
 #include <string>
@@ -10,7 +12,7 @@
 #include "subq/nn/attention.h"
 #include "subq/nn/linear.h"
 #include "subq/nn/mlp.h"
-#include "subq/nn/rmsnorm.h"
+#include "subq/nn/norm.h"
 #include "subq/nn/rope.h"
 #include "subq/models/llama/llama_config.h"
 
@@ -30,7 +32,7 @@ class LlamaAttentionImpl : public torch::nn::Module {
   void for_each_linear(const std::string& prefix, const nn::LinearVisitor& visit);
 
   std::shared_ptr<nn::LinearLayer> q_proj, k_proj, v_proj, o_proj;
-  nn::RotaryEmbedding rope{nullptr};
+  nn::RotaryEmbedding rope{nullptr};  // null for learned absolute positions (GPT-2)
   std::shared_ptr<nn::AttentionKind> kind;
   const int64_t n_heads, n_kv_heads, head_dim;
 };
@@ -42,9 +44,9 @@ class LlamaBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, nn::AttentionState* state);
   void for_each_linear(const std::string& prefix, const nn::LinearVisitor& visit);
 
-  nn::RMSNorm attn_norm{nullptr}, mlp_norm{nullptr};
+  std::shared_ptr<nn::NormLayer> attn_norm, mlp_norm;
   LlamaAttention attn{nullptr};
-  nn::SwiGluMlp mlp{nullptr};
+  std::shared_ptr<nn::FeedForward> mlp;
 };
 TORCH_MODULE(LlamaBlock);
 

@@ -1,6 +1,5 @@
 #include "subq/models/llama/llama_config.h"
 
-#include "subq/io/gguf.h"
 #include "subq/util/error.h"
 
 namespace subq::models {
@@ -22,44 +21,30 @@ nn::AttentionConfig attention_from_json(const nlohmann::json& j) {
   return a;
 }
 
+nlohmann::json rope_scaling_to_json(const nn::RopeScaling& r) {
+  return {{"type", r.type},
+          {"factor", r.factor},
+          {"low_freq_factor", r.low_freq_factor},
+          {"high_freq_factor", r.high_freq_factor},
+          {"original_max_positions", r.original_max_positions},
+          {"freq_factors", r.freq_factors}};
+}
+
+nn::RopeScaling rope_scaling_from_json(const nlohmann::json& j) {
+  nn::RopeScaling r;
+  r.type = j.value("type", r.type);
+  r.factor = j.value("factor", r.factor);
+  r.low_freq_factor = j.value("low_freq_factor", r.low_freq_factor);
+  r.high_freq_factor = j.value("high_freq_factor", r.high_freq_factor);
+  r.original_max_positions = j.value("original_max_positions", r.original_max_positions);
+  r.freq_factors = j.value("freq_factors", r.freq_factors);
+  return r;
+}
+
 }  // namespace
 
 void LlamaConfig::default_attention() {
   if (attention.empty()) attention.assign(n_layers, nn::AttentionConfig{});
-}
-
-LlamaConfig LlamaConfig::from_gguf(const io::GgufFile& gguf) {
-  const auto arch = gguf.get("general.architecture").as_string();
-  SUBQ_CHECK(arch == "llama", "{}: architecture '{}' is not a Llama-family model", gguf.path(), arch);
-  auto key = [&](const std::string& k) { return "llama." + k; };
-  LlamaConfig c;
-  c.dim = gguf.get(key("embedding_length")).as_int();
-  c.hidden_dim = gguf.get(key("feed_forward_length")).as_int();
-  c.n_layers = gguf.get(key("block_count")).as_int();
-  c.n_heads = gguf.get(key("attention.head_count")).as_int();
-  c.n_kv_heads = gguf.has(key("attention.head_count_kv"))
-                     ? gguf.get(key("attention.head_count_kv")).as_int()
-                     : c.n_heads;
-  c.head_dim = gguf.has(key("rope.dimension_count")) ? gguf.get(key("rope.dimension_count")).as_int()
-                                                     : c.dim / std::max<int64_t>(c.n_heads, 1);
-  c.max_seq_len = gguf.has(key("context_length")) ? gguf.get(key("context_length")).as_int() : 2048;
-  if (gguf.has(key("rope.freq_base"))) c.rope_theta = gguf.get(key("rope.freq_base")).as_float();
-  if (gguf.has(key("attention.layer_norm_rms_epsilon")))
-    c.norm_eps = gguf.get(key("attention.layer_norm_rms_epsilon")).as_float();
-  // llama.cpp's converter stores q/k rows permuted for interleaved pairs.
-  c.rope_style = nn::RopeStyle::Interleaved;
-  const auto* embd = gguf.find_tensor("token_embd.weight");
-  SUBQ_CHECK(embd != nullptr, "{}: no tensor 'token_embd.weight'", gguf.path());
-  c.vocab_size = embd->shape().at(0);
-  if (gguf.has(key("vocab_size"))) {
-    const auto declared = gguf.get(key("vocab_size")).as_int();
-    SUBQ_CHECK(declared == c.vocab_size, "{}: llama.vocab_size is {} but token_embd.weight has {} rows",
-               gguf.path(), declared, c.vocab_size);
-  }
-  c.tied_output = gguf.find_tensor("output.weight") == nullptr;
-  c.default_attention();
-  c.validate(gguf.path());
-  return c;
 }
 
 LlamaConfig LlamaConfig::from_llama2c_header(const int32_t h[7]) {
@@ -80,50 +65,18 @@ LlamaConfig LlamaConfig::from_llama2c_header(const int32_t h[7]) {
   return c;
 }
 
-LlamaConfig LlamaConfig::from_hf_json(const nlohmann::json& j) {
-  auto need = [&](const char* k) {
-    SUBQ_CHECK(j.contains(k), "config.json has no '{}'", k);
-    return j.at(k).get<int64_t>();
-  };
-  LlamaConfig c;
-  c.dim = need("hidden_size");
-  c.hidden_dim = need("intermediate_size");
-  c.n_layers = need("num_hidden_layers");
-  c.n_heads = need("num_attention_heads");
-  c.n_kv_heads = j.value("num_key_value_heads", c.n_heads);
-  c.head_dim = j.value("head_dim", c.dim / std::max<int64_t>(c.n_heads, 1));
-  c.vocab_size = need("vocab_size");
-  c.max_seq_len = j.value("max_position_embeddings", int64_t{2048});
-  c.rope_theta = j.value("rope_theta", 10000.0);
-  c.norm_eps = j.value("rms_norm_eps", 1e-5);
-  c.tied_output = j.value("tie_word_embeddings", false);
-  // transformers stores q/k rows for rotate-half RoPE, but the loader reorders them into
-  // GGUF's interleaved layout (io::hf_llama_to_gguf), so the model uses interleaved pairs.
-  c.rope_style = nn::RopeStyle::Interleaved;
-  c.default_attention();
-  return c;
-}
-
 nlohmann::json LlamaConfig::to_json() const {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& a : attention) layers.push_back(attention_to_json(a));
-  return {{"architecture", "llama"}, {"dim", dim}, {"hidden_dim", hidden_dim},
+  return {{"architecture", "llama"}, {"family", family}, {"dim", dim}, {"hidden_dim", hidden_dim},
           {"n_layers", n_layers},    {"n_heads", n_heads}, {"n_kv_heads", n_kv_heads},
           {"head_dim", head_dim},    {"vocab_size", vocab_size}, {"max_seq_len", max_seq_len},
           {"rope_theta", rope_theta}, {"norm_eps", norm_eps},
           {"rope_style", nn::rope_style_name(rope_style)}, {"tied_output", tied_output},
+          {"rope_scaling", rope_scaling_to_json(rope_scaling)}, {"sliding_window", sliding_window},
+          {"qkv_bias", qkv_bias}, {"out_bias", out_bias}, {"mlp_bias", mlp_bias},
+          {"norm", norm}, {"mlp", mlp}, {"positions", positions},
           {"attention", layers}};
-}
-
-nlohmann::json LlamaConfig::to_hf_json() const {
-  return {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"},
-          {"hidden_size", dim},           {"intermediate_size", hidden_dim},
-          {"num_hidden_layers", n_layers}, {"num_attention_heads", n_heads},
-          {"num_key_value_heads", n_kv_heads}, {"head_dim", head_dim},
-          {"vocab_size", vocab_size},     {"max_position_embeddings", max_seq_len},
-          {"rope_theta", rope_theta},     {"rms_norm_eps", norm_eps},
-          {"tie_word_embeddings", tied_output}, {"hidden_act", "silu"},
-          {"torch_dtype", "float32"}};
 }
 
 LlamaConfig LlamaConfig::from_json(const nlohmann::json& j) {
@@ -141,6 +94,16 @@ LlamaConfig LlamaConfig::from_json(const nlohmann::json& j) {
     c.norm_eps = j.at("norm_eps");
     c.rope_style = nn::parse_rope_style(j.at("rope_style"));
     c.tied_output = j.at("tied_output");
+    // Keys added with the model families; checkpoints written before them are plain Llamas.
+    c.family = j.value("family", c.family);
+    if (j.contains("rope_scaling")) c.rope_scaling = rope_scaling_from_json(j.at("rope_scaling"));
+    c.sliding_window = j.value("sliding_window", c.sliding_window);
+    c.qkv_bias = j.value("qkv_bias", c.qkv_bias);
+    c.out_bias = j.value("out_bias", c.out_bias);
+    c.mlp_bias = j.value("mlp_bias", c.mlp_bias);
+    c.norm = j.value("norm", c.norm);
+    c.mlp = j.value("mlp", c.mlp);
+    c.positions = j.value("positions", c.positions);
     for (const auto& a : j.value("attention", nlohmann::json::array()))
       c.attention.push_back(attention_from_json(a));
   } catch (const nlohmann::json::exception& e) {
@@ -163,6 +126,13 @@ void LlamaConfig::validate(const std::string& source) const {
              "{}: {} per-layer attention configs for {} layers", source, attention.size(), n_layers);
   SUBQ_CHECK(norm_eps > 0 && rope_theta > 0, "{}: invalid norm eps {} or RoPE theta {}", source,
              norm_eps, rope_theta);
+  SUBQ_CHECK(sliding_window >= 0, "{}: sliding window {} must be >= 0", source, sliding_window);
+  SUBQ_CHECK(norm == "rmsnorm" || norm == "layernorm", "{}: unknown norm '{}'", source, norm);
+  SUBQ_CHECK(mlp == "swiglu" || mlp == "gelu_tanh", "{}: unknown feed-forward '{}'", source, mlp);
+  SUBQ_CHECK(positions == "rope" || positions == "learned", "{}: unknown positions '{}'", source, positions);
+  SUBQ_CHECK(positions != "learned" || max_seq_len > 0, "{}: learned positions need a context length",
+             source);
+  rope_scaling.validate(source);
 }
 
 }  // namespace subq::models

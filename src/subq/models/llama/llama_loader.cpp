@@ -8,6 +8,7 @@
 #include "subq/io/gguf.h"
 #include "subq/io/hf_checkpoint.h"
 #include "subq/io/llama2c.h"
+#include "subq/models/families/decoder_family.h"
 #include "subq/util/error.h"
 
 namespace subq::models {
@@ -15,17 +16,31 @@ namespace subq::models {
 namespace fs = std::filesystem;
 
 std::vector<std::pair<std::string, std::string>> llama_tensor_names(const LlamaConfig& c) {
-  std::vector<std::pair<std::string, std::string>> names = {
-      {"token_embd.weight", "tok_embeddings.weight"}, {"output_norm.weight", "norm.weight"}};
+  const bool norm_bias = c.norm == "layernorm";
+  std::vector<std::pair<std::string, std::string>> names = {{"token_embd.weight", "tok_embeddings.weight"}};
+  if (c.positions == "learned") names.emplace_back("position_embd.weight", "pos_embeddings.weight");
+  names.emplace_back("output_norm.weight", "norm.weight");
+  if (norm_bias) names.emplace_back("output_norm.bias", "norm.bias");
   if (!c.tied_output) names.emplace_back("output.weight", "output.weight");
-  static const std::pair<const char*, const char*> per_layer[] = {
-      {"attn_norm", "attn_norm"},    {"attn_q", "attn.q_proj"},     {"attn_k", "attn.k_proj"},
-      {"attn_v", "attn.v_proj"},     {"attn_output", "attn.o_proj"}, {"ffn_norm", "mlp_norm"},
-      {"ffn_gate", "mlp.gate_proj"}, {"ffn_up", "mlp.up_proj"},     {"ffn_down", "mlp.down_proj"}};
+  struct PerLayer {
+    const char* gguf;
+    const char* ours;
+    bool bias;
+  };
+  std::vector<PerLayer> per_layer = {
+      {"attn_norm", "attn_norm", norm_bias}, {"attn_q", "attn.q_proj", c.qkv_bias},
+      {"attn_k", "attn.k_proj", c.qkv_bias}, {"attn_v", "attn.v_proj", c.qkv_bias},
+      {"attn_output", "attn.o_proj", c.out_bias}, {"ffn_norm", "mlp_norm", norm_bias}};
+  if (c.mlp == "swiglu") per_layer.push_back({"ffn_gate", "mlp.gate_proj", c.mlp_bias});
+  per_layer.push_back({"ffn_up", "mlp.up_proj", c.mlp_bias});
+  per_layer.push_back({"ffn_down", "mlp.down_proj", c.mlp_bias});
   for (int64_t i = 0; i < c.n_layers; ++i) {
     const auto n = std::to_string(i);
-    for (const auto& [gguf, ours] : per_layer)
-      names.emplace_back("blk." + n + "." + gguf + ".weight", "layers." + n + "." + ours + ".weight");
+    for (const auto& t : per_layer) {
+      const auto gguf = "blk." + n + "." + t.gguf, ours = "layers." + n + "." + t.ours;
+      names.emplace_back(gguf + ".weight", ours + ".weight");
+      if (t.bias) names.emplace_back(gguf + ".bias", ours + ".bias");
+    }
   }
   return names;
 }
@@ -81,9 +96,13 @@ LoadedLlama load_gguf(const fs::path& path, const LlamaLoadOptions& options) {
   loaded.format = "gguf";
   for (const auto& t : gguf.tensors())
     loaded.stored.push_back({t.name, io::ggml_type_name(t.type), t.shape()});
-  loaded.model = LlamaModel(LlamaConfig::from_gguf(gguf));
+  const auto config = decoder_config_from_gguf(gguf);
+  const auto& family = decoder_family(config.family);
+  loaded.model = LlamaModel(config);
   load_llama_weights(*loaded.model, [&](const std::string& name) {
-    return gguf.find_tensor(name) ? gguf.load(name) : torch::Tensor();
+    if (!gguf.find_tensor(name)) return torch::Tensor();
+    auto t = gguf.load(name);
+    return family.gguf_tensor ? family.gguf_tensor(name, t, config) : t;
   }, path.string());
   if (options.tokenizer.empty() && gguf.has("tokenizer.ggml.model"))
     loaded.tokenizer = tokenize::load_tokenizer_from_gguf(gguf);
@@ -129,22 +148,26 @@ LoadedLlama load_llama2c_bin(const fs::path& path, const LlamaLoadOptions& optio
   return loaded;
 }
 
-// config.json of a `subq export` directory carries the full config (attention kinds included)
-// under "subq"; a plain Hugging Face one is read from the transformers keys.
-LlamaConfig hf_dir_config(const nlohmann::json& config, const fs::path& dir) {
-  if (!config.contains("subq")) return LlamaConfig::from_hf_json(config);
-  SUBQ_CHECK(config["subq"].contains("config"), "{}: the 'subq' entry has no 'config'",
-             (dir / "config.json").string());
-  return LlamaConfig::from_json(config["subq"]["config"]);
-}
-
 LoadedLlama load_hf_dir(const fs::path& dir, const LlamaLoadOptions& options) {
   const auto checkpoint = io::load_hf_checkpoint(dir);
-  auto config = hf_dir_config(checkpoint.config, dir);
-  config.validate((dir / "config.json").string());
-  // The reader reorders q/k rows into GGUF's interleaved layout, so the same RoPE applies.
-  const auto tensors = io::hf_llama_to_gguf(checkpoint.tensors, checkpoint.config);
+  const auto config_file = (dir / "config.json").string();
   LoadedLlama loaded;
+  LlamaConfig config;
+  io::TensorMap tensors;
+  if (checkpoint.config.contains("subq")) {
+    // A `subq export` directory: the full config (attention kinds included) under "subq",
+    // tensors under Llama-layout Hugging Face names whatever the family.
+    SUBQ_CHECK(checkpoint.config["subq"].contains("config"), "{}: the 'subq' entry has no 'config'", config_file);
+    config = LlamaConfig::from_json(checkpoint.config["subq"]["config"]);
+    loaded.artifact = "exported";
+    config.validate(config_file);
+    tensors = llama_layout_tensors(checkpoint.tensors, config);
+  } else {
+    config = decoder_config_from_hf(checkpoint.config, config_file);
+    // The family maps its names to GGUF's and reorders q/k rows into GGUF's interleaved
+    // layout, so the same RoPE applies to every family.
+    tensors = decoder_family(config.family).hf_tensors(checkpoint.tensors, config);
+  }
   loaded.format = "hf";
   loaded.model = LlamaModel(config);
   load_llama_weights(*loaded.model, from_map(tensors), dir.string());

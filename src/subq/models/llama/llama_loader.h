@@ -35,6 +35,9 @@ struct LoadedLlama {
   LlamaModel model{nullptr};
   std::unique_ptr<tokenize::Tokenizer> tokenizer;  // null only when not needed and not found
   std::string format;                              // "gguf" | "llama2c" | "hf"
+  // What the user handed over, for messages: "checkpoint" (a file or HF directory), "exported"
+  // (a `subq export` directory), "compressed", "linearized" (set by transforms::open_model).
+  std::string artifact = "checkpoint";
   std::filesystem::path path;
   std::vector<StoredTensor> stored;  // what the file holds, in file order
   const LlamaConfig& config() const { return model->config(); }

@@ -11,12 +11,14 @@ LlamaModelImpl::LlamaModelImpl(LlamaConfig config) : config_(std::move(config)) 
   config_.validate("Llama config");
   embedding = register_module("tok_embeddings",
                               torch::nn::Embedding(config_.vocab_size, config_.dim));
+  if (config_.positions == "learned")
+    positions = register_module("pos_embeddings", torch::nn::Embedding(config_.max_seq_len, config_.dim));
   auto list = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < config_.n_layers; ++i) {
     layers.emplace_back(config_, config_.attention[i]);
     list->push_back(layers.back());
   }
-  norm = register_module("norm", nn::RMSNorm(config_.dim, config_.norm_eps));
+  norm = register_module("norm", nn::make_norm(config_.norm, config_.dim, config_.norm_eps));
   if (!config_.tied_output)
     output = nn::register_linear(*this, "output",
                                  std::make_shared<nn::DenseLinear>(config_.dim, config_.vocab_size));
@@ -31,6 +33,13 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& tokens, LlamaMe
                memory->batch(), memory->n_layers(), tokens.size(0), config_.n_layers);
   }
   auto h = embedding->forward(tokens.to(device(), torch::kLong));
+  if (positions) {
+    const int64_t start = memory ? memory->position() : 0;
+    const int64_t end = start + tokens.size(1);
+    SUBQ_CHECK(end <= config_.max_seq_len, "{} positions exceed the model's {} learned positions", end,
+               config_.max_seq_len);
+    h = h + positions->forward(torch::arange(start, end, torch::dtype(torch::kLong).device(device())));
+  }
   for (int64_t i = 0; i < config_.n_layers; ++i)
     h = layers[i]->forward(h, memory ? memory->layer(i) : nullptr);
   return norm->forward(h);

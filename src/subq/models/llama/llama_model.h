@@ -1,6 +1,7 @@
-// A Llama-family decoder (Llama 1/2/3, TinyLlama, SmolLM, llama2.c models): token
-// embedding, n_layers LlamaBlocks, final RMSNorm, output projection (tied to the embedding
-// or separate). Two ways to run it:
+// A decoder-only transformer of any family in models/families/ (Llama 1/2/3, TinyLlama,
+// SmolLM, llama2.c models, Mistral, Qwen2, GPT-2): token embedding (+ learned positions for
+// GPT-2), n_layers LlamaBlocks, final norm, output projection (tied to the embedding or
+// separate). Two ways to run it:
 //  - forward(tokens): causal pass over a batch (B, L) with no memory (training, perplexity);
 //    right-padded batches are fine since no real token attends to a later pad.
 //  - forward(tokens, memory): continues the sequences held in a LlamaMemory (prefill and
@@ -16,7 +17,7 @@
 #include "subq/models/llama/llama_config.h"
 #include "subq/models/llama/llama_memory.h"
 #include "subq/nn/linear.h"
-#include "subq/nn/rmsnorm.h"
+#include "subq/nn/norm.h"
 
 namespace subq::models {
 
@@ -51,8 +52,9 @@ class LlamaModelImpl : public torch::nn::Module {
   int64_t parameter_count() const;
 
   torch::nn::Embedding embedding{nullptr};      // "tok_embeddings"
+  torch::nn::Embedding positions{nullptr};      // "pos_embeddings"; learned positions only
   std::vector<LlamaBlock> layers;               // "layers.N"
-  nn::RMSNorm norm{nullptr};                    // "norm"
+  std::shared_ptr<nn::NormLayer> norm;          // "norm"
   std::shared_ptr<nn::LinearLayer> output;      // "output"; null when tied
 
  private:

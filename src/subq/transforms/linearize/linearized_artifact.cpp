@@ -41,6 +41,17 @@ nlohmann::json read_manifest(const std::filesystem::path& dir) {
 }
 }  // namespace
 
+bool is_linearized_directory(const std::filesystem::path& dir) {
+  const auto path = dir / kManifestFile;
+  if (!std::filesystem::is_directory(dir) || !std::filesystem::exists(path)) return false;
+  const nlohmann::json m = read_json_file(path);
+  return m.is_object() && m.value("format", "") == kFormat;
+}
+
+std::filesystem::path linearized_base(const std::filesystem::path& dir) {
+  return read_manifest(dir).at("base_model").at("path").get<std::string>();
+}
+
 void save_linearized(const std::filesystem::path& dir, models::LoadedLlama& base,
                      LinearizedAttentionsImpl& attentions, const nlohmann::json& summary) {
   std::filesystem::create_directories(dir);
@@ -60,7 +71,7 @@ void save_linearized(const std::filesystem::path& dir, models::LoadedLlama& base
       {"format", kFormat},
       {"version", kVersion},
       {"base_model", {{"path", std::filesystem::absolute(base.path).string()},
-                      {"sha256", sha256_file(base.path)},
+                      {"sha256", sha256_checkpoint(base.path)},
                       {"format", base.format}}},
       {"attention", attention},
       {"lora", lora},
@@ -74,7 +85,7 @@ nlohmann::json apply_linearized(const std::filesystem::path& dir, models::Loaded
   auto manifest = read_manifest(dir);
   if (options.check_base_hash) {
     const auto expected = manifest.at("base_model").at("sha256").get<std::string>();
-    const auto actual = sha256_file(base.path);
+    const auto actual = sha256_checkpoint(base.path);
     SUBQ_CHECK(expected == actual,
                "{}: was trained on a base model with sha256 {} ({}), but {} has sha256 {}",
                (dir / kManifestFile).string(), expected,

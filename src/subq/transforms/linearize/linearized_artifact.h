@@ -27,6 +27,11 @@ constexpr const char* kLoraDir = "lora";
 void save_linearized(const std::filesystem::path& dir, models::LoadedLlama& base,
                      LinearizedAttentionsImpl& attentions, const nlohmann::json& summary);
 
+// True when `dir` holds a finished `subq linearize` output (its manifest names the format).
+bool is_linearized_directory(const std::filesystem::path& dir);
+// The base checkpoint a linearized directory was trained on (the manifest's path).
+std::filesystem::path linearized_base(const std::filesystem::path& dir);
+
 struct ApplyOptions {
   bool check_base_hash = true;  // refuse a base whose sha256 differs from the manifest's
 };

@@ -4,6 +4,7 @@
 #include "subq/io/gguf_writer.h"
 #include "subq/io/hf_checkpoint.h"
 #include "subq/io/safetensors.h"
+#include "subq/models/families/decoder_family.h"
 #include "subq/nn/lora.h"
 #include "subq/transforms/linearize/lora_stage.h"
 #include "subq/util/atomic_file.h"
@@ -78,7 +79,9 @@ void export_merged_checkpoint(models::LoadedLlama& model, const fs::path& out, c
   fs::create_directories(out);
   io::save_safetensors(out / "model.safetensors", tensors, {{"format", "pt"}});
   write_tokenizer(model, out, tokenizer);
-  auto hf = config.to_hf_json();
+  // The family's transformers keys; the tensors keep Llama-layout names (for GPT-2 that means
+  // only subq reads the directory back, through the "subq" entry).
+  auto hf = models::decoder_family(config.family).to_hf_json(config);
   hf["subq"] = {{"config", config.to_json()}, {"exported_from", provenance}};
   write_text_atomically(out / "config.json", hf.dump(2) + "\n");
 }
