@@ -1,24 +1,11 @@
-// Saving and loading a torch::nn::Module's parameters and buffers as safetensors, with a
-// string metadata map (configs travel as JSON text inside it). Used for every checkpoint.
+// Compatibility header: module I/O moved to subq/io/module_io.h (namespace subq::io).
+// Kept only because tests/models/llama_model_test.cpp, owned by another change in flight,
+// still includes this path and calls train::save_module; remove once it includes the new one.
 #pragma once
-#include <filesystem>
-
-#include <torch/torch.h>
-
-#include "subq/io/safetensors.h"
+#include "subq/io/module_io.h"
 
 namespace subq::train {
-
-// All named parameters and buffers of `module` ("layer.0.weight", ...).
-io::TensorMap module_state(const torch::nn::Module& module);
-
-void save_module(const torch::nn::Module& module, const std::filesystem::path& path,
-                 const io::StringMap& metadata = {});
-
-// Copies tensors from `path` into `module`. With `strict`, every module tensor must be in the
-// file with the same shape and the file must hold nothing else; errors name file and tensor.
-// Returns the file's metadata.
-io::StringMap load_module(torch::nn::Module& module, const std::filesystem::path& path,
-                          bool strict = true);
-
+using io::load_module;
+using io::module_state;
+using io::save_module;
 }  // namespace subq::train

@@ -13,7 +13,7 @@
 #include "subq/data/jet_inputs.h"
 #include "subq/models/jet_tagger.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 struct JetTrainOptions {
   int64_t epochs = 20;
@@ -63,4 +63,4 @@ struct FoldSplit {
 FoldSplit make_fold_split(int64_t jets, int64_t folds, int64_t fold, double val_fraction,
                           uint64_t seed);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

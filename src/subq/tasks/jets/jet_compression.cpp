@@ -1,16 +1,16 @@
-#include "subq/train/jet_compression.h"
+#include "subq/tasks/jets/jet_compression.h"
 
 #include <algorithm>
 
 #include "subq/nn/freeze.h"
 #include "subq/train/epoch_batches.h"
-#include "subq/train/jet_experiment.h"
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_experiment.h"
+#include "subq/tasks/jets/jet_trainer.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/util/error.h"
 #include "subq/util/timer.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 namespace {
 
@@ -27,7 +27,7 @@ nlohmann::json compress_fold(const std::filesystem::path& model_dir, const data:
   const auto before = timed_score(model, test_jets, loaded.class_names, 3);
 
   torch::manual_seed(o.seed + fold);
-  EpochBatches batches(train_jets.jets.size(), o.batch_size);
+  train::EpochBatches batches(train_jets.jets.size(), o.batch_size);
   auto recipe = o.recipe;
   recipe.steps = std::max<int64_t>(1, o.epochs * batches.steps_per_epoch());
   recipe.finetune_steps = o.finetune_epochs * batches.steps_per_epoch();
@@ -84,4 +84,4 @@ nlohmann::json compress_jet_taggers(const std::filesystem::path& model_dir, cons
           {"per_fold", runs}, {"summary", summarize_runs(runs)}};
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

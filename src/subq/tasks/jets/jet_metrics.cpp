@@ -1,4 +1,4 @@
-#include "subq/train/jet_metrics.h"
+#include "subq/tasks/jets/jet_metrics.h"
 
 #include <cmath>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 namespace {
 
 nlohmann::json finite_or_null(double x) {
@@ -116,4 +116,4 @@ void save_roc_outputs(const JetMetrics& metrics, const std::string& title,
   report::save_figure(plot, std::filesystem::path(directory) / "roc.svg");
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

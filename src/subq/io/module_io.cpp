@@ -1,10 +1,10 @@
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 
 #include <fmt/ranges.h>
 
 #include "subq/util/error.h"
 
-namespace subq::train {
+namespace subq::io {
 
 io::TensorMap module_state(const torch::nn::Module& module) {
   io::TensorMap state;
@@ -42,4 +42,4 @@ io::StringMap load_module(torch::nn::Module& module, const std::filesystem::path
   return file.metadata();
 }
 
-}  // namespace subq::train
+}  // namespace subq::io

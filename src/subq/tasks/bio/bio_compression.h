@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "subq/data/bio_dataset.h"
-#include "subq/models/lyra/bio_pipeline.h"
+#include "subq/tasks/bio/bio_pipeline.h"
 #include "subq/transforms/compress/compress_recipe.h"
 
-namespace subq::train {
+namespace subq::tasks::bio {
 
 struct BioCompressionOptions {
   compress::CompressRecipe recipe;  // steps / finetune_steps are set from the epochs below
@@ -24,9 +24,9 @@ struct BioCompressionOptions {
 
 // A `subq bio train` directory, or a `subq bio compress` one (its base model with the stored
 // low-rank layers swapped in).
-models::BioPredictor load_bio_predictor(const std::filesystem::path& dir);
+BioPredictor load_bio_predictor(const std::filesystem::path& dir);
 
 nlohmann::json compress_bio_model(const std::filesystem::path& model_dir, const data::BioDataset& dataset,
                                   const BioCompressionOptions& options);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::bio

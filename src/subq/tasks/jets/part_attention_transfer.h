@@ -12,7 +12,7 @@
 #include "subq/data/jet_inputs.h"
 #include "subq/models/part/particle_transformer.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 // Teacher (softmax) and student kernels of one block; returns the teacher's output and keeps
 // the student's MSE to it over real query rows as `loss` (of the latest call).
@@ -58,4 +58,4 @@ AttentionTransferResult transfer_attention(models::part::ParticleTransformer& mo
 double attention_transfer_mse(models::part::ParticleTransformer& model, const data::PreparedJets& jets,
                               int64_t batch_size);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

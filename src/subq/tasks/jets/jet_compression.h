@@ -9,7 +9,7 @@
 #include "subq/data/jet_dataset.h"
 #include "subq/transforms/compress/compress_recipe.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 struct JetCompressionOptions {
   compress::CompressRecipe recipe;  // steps / finetune_steps are set from the epochs below
@@ -28,4 +28,4 @@ struct JetCompressionOptions {
 nlohmann::json compress_jet_taggers(const std::filesystem::path& model_dir, const data::JetDataset& jets,
                                     const JetCompressionOptions& options);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "subq/data/jet_dataset.h"
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_trainer.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 struct JetExperimentOptions {
   JetTrainOptions train;
@@ -49,4 +49,4 @@ nlohmann::json jet_baselines(const data::JetDataset& jets, int64_t folds, uint64
 // {"mean": ..., "std": ..., "values": [...]} for every numeric key shared by `runs`.
 nlohmann::json summarize_runs(const std::vector<nlohmann::json>& runs);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

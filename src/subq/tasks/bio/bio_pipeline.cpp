@@ -1,13 +1,13 @@
-#include "subq/models/lyra/bio_pipeline.h"
+#include "subq/tasks/bio/bio_pipeline.h"
 
 #include <cmath>
 
 #include "subq/models/lyra/bio_model_factory.h"
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 
-namespace subq::models {
+namespace subq::tasks::bio {
 namespace {
 
 constexpr char kMetadataKey[] = "subq.bio";
@@ -47,7 +47,7 @@ train::ExampleSource make_input_source(const data::BioDataset& dataset, const st
   return source;
 }
 
-train::ForwardFn forward_of(const std::shared_ptr<BioSequenceModel>& model) {
+train::ForwardFn forward_of(const std::shared_ptr<models::BioSequenceModel>& model) {
   return [model](const torch::Tensor& x) { return model->forward(x); };
 }
 
@@ -102,7 +102,7 @@ BioTrainOutcome train_bio_model(const data::BioDataset& dataset, const data::Bio
     options.class_weights = train::balanced_class_weights(ints, task.classes);
   }
   torch::manual_seed(request.seed);
-  predictor.model = make_bio_model(request.model, dataset.channels(), task.outputs(), request.model_config);
+  predictor.model = models::make_bio_model(request.model, dataset.channels(), task.outputs(), request.model_config);
 
   const auto train_source = make_source(dataset, train_rows, task, predictor.target_mean, predictor.target_std);
   const auto val_source = make_source(dataset, val_rows, task, predictor.target_mean, predictor.target_std);
@@ -132,7 +132,7 @@ train::ExampleSource training_source(const BioPredictor& predictor, const data::
 void save_bio_model(const BioPredictor& predictor, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   const auto meta = predictor_metadata(predictor);
-  train::save_module(*predictor.model, dir / "model.safetensors", {{kMetadataKey, meta.dump()}});
+  io::save_module(*predictor.model, dir / "model.safetensors", {{kMetadataKey, meta.dump()}});
   write_text_atomically(dir / "config.json", meta.dump(2) + "\n");
 }
 
@@ -152,7 +152,7 @@ BioPredictor load_bio_model(const std::filesystem::path& dir) {
   }
   BioPredictor p;
   try {
-    p.model = make_bio_model_from_config(meta.at("model").get<std::string>(), meta.at("model_config"));
+    p.model = models::make_bio_model_from_config(meta.at("model").get<std::string>(), meta.at("model_config"));
     p.task = train::SupervisedTask::parse(meta.at("task").get<std::string>(), meta.at("classes").get<int64_t>());
     p.target_mean = meta.at("target_mean").get<double>();
     p.target_std = meta.at("target_std").get<double>();
@@ -161,7 +161,7 @@ BioPredictor load_bio_model(const std::filesystem::path& dir) {
     fail("{}: incomplete bio model metadata: {}", weights.string(), e.what());
   }
   p.metadata = meta;
-  train::load_module(*p.model, weights);
+  io::load_module(*p.model, weights);
   p.model->eval();
   return p;
 }
@@ -203,4 +203,4 @@ void write_bio_predictions(const BioPredictor& predictor, const data::BioDataset
   });
 }
 
-}  // namespace subq::models
+}  // namespace subq::tasks::bio

@@ -3,7 +3,7 @@
 #include <fstream>
 
 #include "subq/data/jet_dataset.h"
-#include "subq/io/hdf5_jets.h"
+#include "subq/data/hdf5_jets.h"
 #include "subq/io/npy.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
@@ -92,7 +92,7 @@ TEST(JetHdf5, SubqSchemaRoundTripsTheSharedJets) {
   SUBQ_REQUIRE_SHARED(dir, "data/jets/jetclass_500");
   test::TempDir tmp;
   const auto jets = load_jets(dir);
-  io::write_jet_h5(jets, tmp / "jets.h5");
+  data::write_jet_h5(jets, tmp / "jets.h5");
   const auto back = load_jets(tmp / "jets.h5");
   EXPECT_TRUE(torch::equal(back.four_vectors, jets.four_vectors));
   EXPECT_TRUE(torch::equal(back.mask, jets.mask));
@@ -111,7 +111,7 @@ TEST(JetHdf5, SubqSchemaKeepsParticleExtras) {
   float k = 0;
   for (auto& [name, t] : extras.named()) *t = torch::full({3, 5}, k++);
   const auto jets = make_jet_dataset(v, mask, torch::tensor({0, 1, 1}), default_class_names(2), "t", 5, extras);
-  io::write_jet_h5(jets, tmp / "x.h5");
+  data::write_jet_h5(jets, tmp / "x.h5");
   const auto back = load_jets(tmp / "x.h5");
   ASSERT_TRUE(back.extras.has_value());
   EXPECT_EQ(back.extras->dzerr[0][0].item<float>(), 9);

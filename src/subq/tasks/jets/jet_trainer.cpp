@@ -1,16 +1,17 @@
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_trainer.h"
 
 #include <cmath>
 #include <optional>
 
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
+#include "subq/train/early_stopping.h"
 #include "subq/train/ranger.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 #include "subq/util/timer.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 namespace {
 
 // The optimizer step behind one interface (Ranger and torch's AdamW).
@@ -18,9 +19,9 @@ class JetOptimizer {
  public:
   JetOptimizer(models::JetTagger& model, const JetTrainOptions& options) {
     if (options.optimizer == "ranger") {
-      RangerOptions r;
+      train::RangerOptions r;
       r.lr = options.lr;
-      ranger_ = std::make_unique<Ranger>(model.parameters(), r);
+      ranger_ = std::make_unique<train::Ranger>(model.parameters(), r);
     } else if (options.optimizer == "adamw") {
       adamw_ = std::make_unique<torch::optim::AdamW>(
           model.parameters(), torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
@@ -37,7 +38,7 @@ class JetOptimizer {
   }
 
  private:
-  std::unique_ptr<Ranger> ranger_;
+  std::unique_ptr<train::Ranger> ranger_;
   std::unique_ptr<torch::optim::AdamW> adamw_;
 };
 
@@ -102,59 +103,62 @@ JetTrainResult train_jet_tagger(models::JetTagger& model, const data::PreparedJe
   JetOptimizer optimizer(model, options);
   torch::manual_seed(options.seed);
   JetTrainResult result;
-  result.best_val_loss = std::numeric_limits<double>::infinity();
   const int64_t n = train.jets.size();
   double train_seconds = 0;
-  int64_t jets_seen = 0, bad_epochs = 0;
-  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
-    const double lr = scheduled_lr(options, epoch);
-    optimizer.set_lr(lr);
-    model.train();
-    const auto order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64));
-    Progress progress(fmt::format("epoch {}/{}", epoch + 1, options.epochs), n, "jets");
-    double loss_sum = 0;
-    int64_t batches = 0;
-    Timer timer;
-    for (int64_t start = 0; start + 1 < n; start += options.batch_size) {
-      // A last batch of one jet would break BatchNorm; it is folded away by `start + 1 < n`.
-      const auto indices = order.narrow(0, start, std::min(options.batch_size, n - start));
-      const auto batch = data::make_batch(train, indices);
-      optimizer.zero_grad();
-      const auto loss = torch::cross_entropy_loss(model.forward(batch), batch.labels);
-      SUBQ_CHECK(std::isfinite(loss.item<double>()), "training diverged: loss is {} at epoch {}",
-                 loss.item<double>(), epoch + 1);
-      loss.backward();
-      optimizer.step();
-      loss_sum += loss.item<double>();
-      ++batches;
-      progress.advance(indices.size(0), fmt::format("loss {:.4f}", loss_sum / batches));
-    }
-    progress.finish();
-    train_seconds += timer.seconds();
-    jets_seen += n;
-    const auto score = validate(model, val, options.eval_batch_size);
-    result.history.push_back({{"epoch", epoch + 1}, {"lr", lr}, {"loss", loss_sum / batches},
-                              {"val_loss", score.loss}, {"val_accuracy", score.accuracy},
-                              {"seconds", timer.seconds()}});
-    result.epochs_run = epoch + 1;
-    if (score.loss < result.best_val_loss) {
-      result.best_val_loss = score.loss;
-      result.best_val_accuracy = score.accuracy;
-      result.best_epoch = epoch + 1;
-      save_jet_tagger(model, train.jets.class_names, checkpoint);
-      bad_epochs = 0;
-    } else if (++bad_epochs >= options.patience) {
-      break;
-    }
-  }
+  int64_t jets_seen = 0;
+  ValidationScore last{0, 0};
+  train::EpochLoop loop;
+  loop.epochs = options.epochs;
+  loop.patience = options.patience;
+  const auto run = train::run_epochs(
+      loop,
+      [&](int64_t epoch) {  // 1-based; weaver's schedule counts from 0
+        const double lr = scheduled_lr(options, epoch - 1);
+        optimizer.set_lr(lr);
+        model.train();
+        const auto order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64));
+        Progress progress(fmt::format("epoch {}/{}", epoch, options.epochs), n, "jets");
+        double loss_sum = 0;
+        int64_t batches = 0;
+        Timer timer;
+        for (int64_t start = 0; start + 1 < n; start += options.batch_size) {
+          // A last batch of one jet would break BatchNorm; it is folded away by `start + 1 < n`.
+          const auto indices = order.narrow(0, start, std::min(options.batch_size, n - start));
+          const auto batch = data::make_batch(train, indices);
+          optimizer.zero_grad();
+          const auto loss = torch::cross_entropy_loss(model.forward(batch), batch.labels);
+          SUBQ_CHECK(std::isfinite(loss.item<double>()), "training diverged: loss is {} at epoch {}",
+                     loss.item<double>(), epoch);
+          loss.backward();
+          optimizer.step();
+          loss_sum += loss.item<double>();
+          ++batches;
+          progress.advance(indices.size(0), fmt::format("loss {:.4f}", loss_sum / batches));
+        }
+        progress.finish();
+        train_seconds += timer.seconds();
+        jets_seen += n;
+        last = validate(model, val, options.eval_batch_size);
+        result.history.push_back({{"epoch", epoch}, {"lr", lr}, {"loss", loss_sum / batches},
+                                  {"val_loss", last.loss}, {"val_accuracy", last.accuracy},
+                                  {"seconds", timer.seconds()}});
+        return last.loss;
+      },
+      [&](int64_t) {
+        result.best_val_accuracy = last.accuracy;
+        save_jet_tagger(model, train.jets.class_names, checkpoint);
+      });
+  result.epochs_run = run.epochs_run;
+  result.best_epoch = run.best_epoch;
+  result.best_val_loss = run.best_loss;
   result.train_jets_per_second = jets_seen / std::max(train_seconds, 1e-9);
-  load_module(model, checkpoint);
+  io::load_module(model, checkpoint);
   return result;
 }
 
 void save_jet_tagger(models::JetTagger& model, const std::vector<std::string>& class_names,
                      const std::filesystem::path& path) {
-  save_module(model, path,
+  io::save_module(model, path,
               {{"config", model.config_json().dump()},
                {"class_names", nlohmann::json(class_names).dump()},
                {"kind", "subq-jet-tagger"}});
@@ -177,7 +181,7 @@ LoadedJetTagger load_trained_jet_tagger(const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& e) {
     fail("{}: checkpoint metadata is not valid JSON: {}", file.string(), e.what());
   }
-  load_module(*loaded.model, file);
+  io::load_module(*loaded.model, file);
   loaded.model->eval();
   return loaded;
 }
@@ -211,4 +215,4 @@ FoldSplit make_fold_split(int64_t jets, int64_t folds, int64_t fold, double val_
   return split;
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

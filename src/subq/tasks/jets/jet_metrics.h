@@ -12,7 +12,7 @@
 
 #include "subq/eval/metrics.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 struct JetMetrics {
   nlohmann::json summary;                       // numbers, ready for --json
@@ -33,4 +33,4 @@ JetMetrics score_metrics(const std::vector<double>& scores, const std::vector<in
 void save_roc_outputs(const JetMetrics& metrics, const std::string& title,
                       const std::string& directory);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

@@ -19,7 +19,7 @@
 
 #include "subq/data/jet_dataset.h"
 
-namespace subq::io {
+namespace subq::data {
 
 constexpr const char* kJetSchemaFormat = "subq-jets";
 constexpr int kJetSchemaVersion = 1;
@@ -30,4 +30,4 @@ data::JetDataset read_jet_h5(const std::filesystem::path& path, const data::JetL
 // Writes `jets` in subq's schema (atomically: temporary file + rename).
 void write_jet_h5(const data::JetDataset& jets, const std::filesystem::path& path);
 
-}  // namespace subq::io
+}  // namespace subq::data

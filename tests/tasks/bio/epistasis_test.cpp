@@ -6,7 +6,7 @@
 #include <random>
 
 #include "subq/eval/metrics.h"
-#include "subq/models/lyra/bio_pipeline.h"
+#include "subq/tasks/bio/bio_pipeline.h"
 #include "subq/util/progress.h"
 #include "support/test_support.h"
 
@@ -84,7 +84,7 @@ TEST(Epistasis, LyraLearnsPairwiseInteractionsThatAnAdditiveModelCannot) {
   const auto ds = make_dataset(landscape, 1500, 7);
   const double additive = additive_test_spearman(ds);
 
-  subq::models::BioTrainRequest request;
+  subq::tasks::bio::BioTrainRequest request;
   request.model = "lyra";
   request.model_config = {{"d_model", 32}, {"dropout", 0.0}};
   request.trainer.epochs = 25;
@@ -92,7 +92,7 @@ TEST(Epistasis, LyraLearnsPairwiseInteractionsThatAnAdditiveModelCannot) {
   request.trainer.lr = 3e-3;
   request.trainer.patience = 25;
   request.seed = 0;
-  const auto outcome = subq::models::train_bio_model(ds, {}, request);
+  const auto outcome = subq::tasks::bio::train_bio_model(ds, {}, request);
   const double lyra = outcome.test_metrics.at("spearman");
   std::cout << "additive test spearman " << additive << ", lyra " << lyra << " after "
             << outcome.training.history.size() << " epochs, " << outcome.training.seconds << " s\n";

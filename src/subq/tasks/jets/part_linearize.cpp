@@ -1,12 +1,12 @@
-#include "subq/train/part_linearize.h"
+#include "subq/tasks/jets/part_linearize.h"
 
 #include <fstream>
 
-#include "subq/train/jet_experiment.h"
-#include "subq/train/module_io.h"
+#include "subq/tasks/jets/jet_experiment.h"
+#include "subq/io/module_io.h"
 #include "subq/util/error.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 namespace part = models::part;
 
 namespace {
@@ -14,9 +14,9 @@ namespace {
 // Copies every parameter and buffer of `from` into the same-named tensor of `to`; `to` may
 // have more (the new kernels), but nothing of `from` may be left behind.
 void copy_state(const torch::nn::Module& from, torch::nn::Module& to) {
-  auto target = module_state(to);
+  auto target = io::module_state(to);
   torch::NoGradGuard no_grad;
-  for (const auto& [name, tensor] : module_state(from)) {
+  for (const auto& [name, tensor] : io::module_state(from)) {
     auto it = target.find(name);
     SUBQ_CHECK(it != target.end() && it->second.sizes() == tensor.sizes(),
                "linearize: the linearized model has no tensor '{}' of shape ({})", name,
@@ -92,4 +92,4 @@ nlohmann::json linearize_part(const LoadedJetTagger& trained, const data::JetDat
   return result;
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

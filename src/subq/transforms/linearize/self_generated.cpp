@@ -1,18 +1,18 @@
-#include "subq/data/self_generated.h"
+#include "subq/transforms/linearize/self_generated.h"
 
 #include "subq/models/llama/generation.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 
-namespace subq::data {
+namespace subq::transforms {
 
-std::vector<TextDocument> generate_self_documents(models::LlamaModelImpl& model,
+std::vector<data::TextDocument> generate_self_documents(models::LlamaModelImpl& model,
                                                   const tokenize::Tokenizer& tokenizer,
                                                   const SelfGenerationOptions& options) {
   SUBQ_CHECK(tokenizer.bos_id() >= 0, "--data self needs a tokenizer with a BOS token");
   torch::NoGradGuard no_grad;
-  std::vector<TextDocument> docs;
+  std::vector<data::TextDocument> docs;
   Progress bar("sampling text from the model", options.documents, "doc");
   for (int64_t i = 0; i < options.documents; ++i) {
     models::GenerationOptions gen;
@@ -29,10 +29,10 @@ std::vector<TextDocument> generate_self_documents(models::LlamaModelImpl& model,
   return docs;
 }
 
-void write_end_of_text_file(const std::filesystem::path& path, const std::vector<TextDocument>& docs) {
+void write_end_of_text_file(const std::filesystem::path& path, const std::vector<data::TextDocument>& docs) {
   write_file_atomically(path, [&](std::ostream& out) {
     for (const auto& d : docs) out << d.completion << "\n<|endoftext|>\n";
   });
 }
 
-}  // namespace subq::data
+}  // namespace subq::transforms

@@ -1,4 +1,4 @@
-#include "subq/train/bio_compression.h"
+#include "subq/tasks/bio/bio_compression.h"
 
 #include <algorithm>
 #include <numeric>
@@ -9,10 +9,10 @@
 #include "subq/util/error.h"
 #include "subq/util/timer.h"
 
-namespace subq::train {
+namespace subq::tasks::bio {
 
-models::BioPredictor load_bio_predictor(const std::filesystem::path& dir) {
-  return compress::load_maybe_compressed(dir, [](const std::filesystem::path& p) { return models::load_bio_model(p); });
+BioPredictor load_bio_predictor(const std::filesystem::path& dir) {
+  return compress::load_maybe_compressed(dir, [](const std::filesystem::path& p) { return load_bio_model(p); });
 }
 
 namespace {
@@ -27,7 +27,7 @@ nlohmann::json compress_bio_model(const std::filesystem::path& model_dir, const 
                                   const BioCompressionOptions& o) {
   SUBQ_CHECK(o.epochs >= 0 && o.finetune_epochs >= 0 && o.batch_size > 0,
              "bio compress: epochs >= 0, fine-tune epochs >= 0 and batch > 0 are required");
-  auto predictor = models::load_bio_model(model_dir);
+  auto predictor = load_bio_model(model_dir);
   auto& model = *predictor.model;
   nn::freeze(model);
   const int64_t before_params = model.parameter_count();
@@ -36,17 +36,17 @@ nlohmann::json compress_bio_model(const std::filesystem::path& model_dir, const 
   const auto test_rows = dataset.indices(data::Split::Test);
   SUBQ_CHECK(!train_rows.empty(), "{}: no training rows to compress with", dataset.source);
   auto score = [&](const std::string& suffix) {
-    nlohmann::json m = prefixed(models::evaluate_bio_model(predictor, dataset, val_rows), "_validation" + suffix);
-    if (!test_rows.empty()) m.update(prefixed(models::evaluate_bio_model(predictor, dataset, test_rows), "_test" + suffix));
+    nlohmann::json m = prefixed(evaluate_bio_model(predictor, dataset, val_rows), "_validation" + suffix);
+    if (!test_rows.empty()) m.update(prefixed(evaluate_bio_model(predictor, dataset, test_rows), "_test" + suffix));
     return m;
   };
   auto row = score("_before");
 
-  const auto source = models::training_source(predictor, dataset, train_rows);
-  SupervisedTrainer loss_of(model, [&](const torch::Tensor& x) { return model.forward(x); }, predictor.task, {});
+  const auto source = training_source(predictor, dataset, train_rows);
+  train::SupervisedTrainer loss_of(model, [&](const torch::Tensor& x) { return model.forward(x); }, predictor.task, {});
   const int64_t n = source.size;
   torch::manual_seed(o.seed);
-  EpochBatches batches(n, o.batch_size);
+  train::EpochBatches batches(n, o.batch_size);
   const int64_t batch = batches.batch_size();
   auto recipe = o.recipe;
   recipe.steps = std::max<int64_t>(1, o.epochs * batches.steps_per_epoch());
@@ -81,4 +81,4 @@ nlohmann::json compress_bio_model(const std::filesystem::path& model_dir, const 
   return row;
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::bio

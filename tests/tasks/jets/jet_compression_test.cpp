@@ -1,15 +1,15 @@
 // subq jets compress: the saved compressed checkpoint loads through load_jet_tagger and gives
 // the outputs of the same truncation done directly on the model; soft-rank meets the budget.
 #include "subq/models/part/particle_transformer.h"
-#include "subq/train/jet_compression.h"
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_compression.h"
+#include "subq/tasks/jets/jet_trainer.h"
 #include "subq/transforms/compress/compressed_checkpoint.h"
 #include "subq/transforms/compress/svd_baselines.h"
 #include "support/random_jets.h"
 #include "support/test_support.h"
 #include "support/tiny_part_config.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 namespace {
 
 // 30 random jets of 3-8 particles in 8 slots.
@@ -84,4 +84,4 @@ TEST(JetCompression, SoftRankMeetsTheBudgetAndTrains) {
 }
 
 }  // namespace
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

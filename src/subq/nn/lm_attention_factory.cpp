@@ -1,5 +1,5 @@
-// The one place that maps an AttentionConfig's kind to a class. Other kinds ("hybrid",
-// "linear") are added here as cases.
+// The LM attention registry: the one place that maps an AttentionConfig's kind to a class.
+// New LM kinds are added here as cases (jets: models/part/particle_attention.cpp).
 #include "subq/nn/attention.h"
 #include "subq/nn/attention_hybrid.h"
 #include "subq/nn/attention_softmax.h"
@@ -7,8 +7,8 @@
 
 namespace subq::nn {
 
-std::shared_ptr<AttentionKind> make_attention(const AttentionConfig& config,
-                                              const AttentionShape& shape) {
+std::shared_ptr<AttentionKind> make_lm_attention(const AttentionConfig& config,
+                                                 const AttentionShape& shape) {
   if (config.kind == "softmax") return std::make_shared<SoftmaxAttention>(shape);
   // "linear" is the hybrid module with no window and no gate.
   if (config.kind == "hybrid" || config.kind == "linear")

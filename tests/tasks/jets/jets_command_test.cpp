@@ -12,7 +12,7 @@ TEST(JetsCommand, TrainThenEvalReproducesTestMetrics) {
   SUBQ_REQUIRE_SHARED(data, "data/jets/top_2000");
   test::TempDir out;
   std::string log;
-  const std::string train = test::subq_binary() + " jets train --model part --data " + data.string() +
+  const std::string train = test::subq_binary() + " jets train --arch part --data " + data.string() +
                             " --out " + out.path().string() +
                             " --max-jets 300 --epochs 2 --batch 64 --layers 1 --cls-layers 1"
                             " --embed-dims 16,32,16 --pair-dims 8 --heads 2 --threads 2 --json";
@@ -40,7 +40,7 @@ TEST(JetsCommand, LinearizeWritesAModelThatEvalLoads) {
   test::TempDir trained, linear;
   std::string log;
   const std::string subset = " --data " + data.string() + " --max-jets 200 --threads 2";
-  ASSERT_EQ(test::run_command(test::subq_binary() + " jets train --model part --out " + trained.path().string() + subset +
+  ASSERT_EQ(test::run_command(test::subq_binary() + " jets train --arch part --out " + trained.path().string() + subset +
                                   " --epochs 1 --batch 64 --layers 1 --cls-layers 1 --embed-dims 16,32,16"
                                   " --pair-dims 8 --heads 2 --json", &log), 0) << log;
   ASSERT_EQ(test::run_command(test::subq_binary() + " jets linearize --model " + trained.path().string() + " --out " +
@@ -77,15 +77,33 @@ TEST(JetsCommand, MassBaselineMatchesTheReadme) {
   EXPECT_NEAR(j["all_jets"]["constituent_count"]["auc"].get<double>(), 0.7024, 5e-4);
 }
 
+// `subq jets train FLAGS --data /nonexistent --out OUT`: fails on the missing data after
+// parsing FLAGS; returns the exit status, the combined output in `log`.
+int train_on_missing_data(const std::string& flags, const test::TempDir& out, std::string* log) {
+  return test::run_command(test::subq_binary() + " jets train " + flags + " --data /nonexistent --out " +
+                               out.path().string(), log);
+}
+
 TEST(JetsCommand, BadInputFailsWithAMessage) {
   test::TempDir out;
   std::string log;
-  EXPECT_NE(test::run_command(test::subq_binary() + " jets train --model part --data /nonexistent --out " +
-                                  out.path().string(), &log), 0);
+  EXPECT_NE(train_on_missing_data("--arch part", out, &log), 0);
   EXPECT_NE(log.find("/nonexistent"), std::string::npos) << log;
   EXPECT_NE(test::run_command(test::subq_binary() + " jets eval --model " + out.path().string() +
                                   " --data /nonexistent", &log), 0);
   EXPECT_NE(log.find("model.safetensors"), std::string::npos) << log;
+}
+
+// `--arch` names the architecture; `--model` is its deprecated alias (one stderr notice) and
+// still selects it; giving both is refused.
+TEST(JetsCommand, ModelIsADeprecatedAliasOfArch) {
+  test::TempDir out;
+  std::string log;
+  EXPECT_NE(train_on_missing_data("--model part", out, &log), 0);
+  EXPECT_NE(log.find("--model is deprecated here, use --arch part"), std::string::npos) << log;
+  EXPECT_NE(log.find("/nonexistent"), std::string::npos) << log;  // and training went on to the data
+  EXPECT_NE(train_on_missing_data("--arch part --model pcn", out, &log), 0);
+  EXPECT_NE(log.find("excludes"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -1,15 +1,15 @@
-#include "subq/train/jet_experiment.h"
+#include "subq/tasks/jets/jet_experiment.h"
 
 #include <fmt/ranges.h>
 
 #include "subq/data/jet_features.h"
 #include "subq/eval/metrics.h"
-#include "subq/train/jet_metrics.h"
+#include "subq/tasks/jets/jet_metrics.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/timer.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 nlohmann::json summarize_runs(const std::vector<nlohmann::json>& runs) {
   nlohmann::json out = nlohmann::json::object();
@@ -147,4 +147,4 @@ TimedScore timed_score(models::JetTagger& model, const data::PreparedJets& jets,
   return out;
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

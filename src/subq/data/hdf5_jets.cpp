@@ -1,4 +1,4 @@
-#include "subq/io/hdf5_jets.h"
+#include "subq/data/hdf5_jets.h"
 
 #include <fmt/ranges.h>
 
@@ -10,7 +10,7 @@
 
 #include "subq/util/error.h"
 
-namespace subq::io {
+namespace subq::data {
 namespace {
 
 // Owns one HDF5 identifier and closes it with the matching H5*close.
@@ -269,4 +269,4 @@ void write_jet_h5(const data::JetDataset& jets, const std::filesystem::path& pat
   }
 }
 
-}  // namespace subq::io
+}  // namespace subq::data

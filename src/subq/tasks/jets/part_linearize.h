@@ -12,10 +12,10 @@
 
 #include "subq/data/jet_dataset.h"
 #include "subq/models/part/particle_transformer.h"
-#include "subq/train/jet_trainer.h"
-#include "subq/train/part_attention_transfer.h"
+#include "subq/tasks/jets/jet_trainer.h"
+#include "subq/tasks/jets/part_attention_transfer.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 
 struct LinearizeOptions {
   int64_t feature_dim = 8;    // Hedgehog f per head (phi has 2f entries)
@@ -36,4 +36,4 @@ nlohmann::json linearize_part(const LoadedJetTagger& trained, const data::JetDat
                               const FoldSplit& split, const LinearizeOptions& options,
                               const std::filesystem::path& out);
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

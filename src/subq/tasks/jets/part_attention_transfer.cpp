@@ -1,10 +1,11 @@
-#include "subq/train/part_attention_transfer.h"
+#include "subq/tasks/jets/part_attention_transfer.h"
 
 #include "subq/nn/freeze.h"
+#include "subq/train/early_stopping.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 
-namespace subq::train {
+namespace subq::tasks::jets {
 namespace part = models::part;
 
 TransferKernel::TransferKernel(std::shared_ptr<part::ParticleAttentionKernel> teacher_kernel,
@@ -125,35 +126,38 @@ AttentionTransferResult transfer_attention(part::ParticleTransformer& model,
   result.initial_val_mse = result.best_val_mse = mean_loss(scope, val, 256);
   auto best = snapshot(params);
   const int64_t n = train.jets.size();
-  for (int64_t epoch = 0, bad_epochs = 0; epoch < options.epochs && bad_epochs < options.patience; ++epoch) {
-    const auto order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64));
-    Progress progress(fmt::format("transfer {}/{}", epoch + 1, options.epochs), n, "jets");
-    double loss_sum = 0;
-    int64_t batches = 0;
-    for (int64_t start = 0; start < n; start += options.batch_size) {
-      const auto indices = order.narrow(0, start, std::min(options.batch_size, n - start));
-      optimizer.zero_grad();
-      const auto loss = scope.loss(data::make_batch(train, indices));
-      loss.backward();
-      optimizer.step();
-      loss_sum += loss.item<double>();
-      progress.advance(indices.size(0), fmt::format("mse {:.3e}", loss_sum / ++batches));
-    }
-    progress.finish();
-    const double val_mse = mean_loss(scope, val, 256);
-    result.history.push_back({{"epoch", epoch + 1}, {"mse", loss_sum / batches}, {"val_mse", val_mse}});
-    if (val_mse < result.best_val_mse) {
-      result.best_val_mse = val_mse;
-      result.best_epoch = epoch + 1;
-      best = snapshot(params);
-      bad_epochs = 0;
-    } else {
-      ++bad_epochs;
-    }
-  }
+  train::EpochLoop loop;
+  loop.epochs = options.epochs;
+  loop.patience = options.patience;
+  loop.initial_best = result.initial_val_mse;  // an epoch must beat the untrained students
+  // patience <= 0 trains no epoch (the students stay as initialised).
+  const auto run = options.patience <= 0 ? train::EpochLoopResult{0, 0, loop.initial_best, false} : train::run_epochs(
+      loop,
+      [&](int64_t epoch) {
+        const auto order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64));
+        Progress progress(fmt::format("transfer {}/{}", epoch, options.epochs), n, "jets");
+        double loss_sum = 0;
+        int64_t batches = 0;
+        for (int64_t start = 0; start < n; start += options.batch_size) {
+          const auto indices = order.narrow(0, start, std::min(options.batch_size, n - start));
+          optimizer.zero_grad();
+          const auto loss = scope.loss(data::make_batch(train, indices));
+          loss.backward();
+          optimizer.step();
+          loss_sum += loss.item<double>();
+          progress.advance(indices.size(0), fmt::format("mse {:.3e}", loss_sum / ++batches));
+        }
+        progress.finish();
+        const double val_mse = mean_loss(scope, val, 256);
+        result.history.push_back({{"epoch", epoch}, {"mse", loss_sum / batches}, {"val_mse", val_mse}});
+        return val_mse;
+      },
+      [&](int64_t) { best = snapshot(params); });
+  result.best_val_mse = run.best_loss;
+  result.best_epoch = run.best_epoch;
   restore(params, best);
   for (auto& p : model.parameters()) p.set_requires_grad(true);
   return result;
 }
 
-}  // namespace subq::train
+}  // namespace subq::tasks::jets

@@ -14,7 +14,7 @@
 #include "subq/models/lyra/bio_model.h"
 #include "subq/train/supervised_trainer.h"
 
-namespace subq::models {
+namespace subq::tasks::bio {
 
 struct BioTrainRequest {
   std::string model = "lyra";
@@ -27,7 +27,7 @@ struct BioTrainRequest {
 
 // A model with what is needed to turn its outputs into predictions.
 struct BioPredictor {
-  std::shared_ptr<BioSequenceModel> model;
+  std::shared_ptr<models::BioSequenceModel> model;
   train::SupervisedTask task;
   double target_mean = 0, target_std = 1;  // regression targets are trained z-scored
   data::BioDataSpec data;
@@ -64,4 +64,4 @@ std::map<std::string, double> evaluate_bio_model(const BioPredictor& predictor, 
 void write_bio_predictions(const BioPredictor& predictor, const data::BioDataset& dataset,
                            const std::filesystem::path& path);
 
-}  // namespace subq::models
+}  // namespace subq::tasks::bio
