@@ -23,8 +23,8 @@
 
 #include "subq/models/part/particle_transformer.h"
 #include "subq/models/part/topk_attention.h"
-#include "subq/train/jet_experiment.h"
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_experiment.h"
+#include "subq/tasks/jets/jet_trainer.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 #include "subq/util/runtime.h"
@@ -64,12 +64,12 @@ torch::Tensor predict_padded(models::JetTagger& model, const data::PreparedJets&
   return out;
 }
 
-train::TimedScore score(models::JetTagger& model, const data::PreparedJets& jets,
+tasks::jets::TimedScore score(models::JetTagger& model, const data::PreparedJets& jets,
                         const std::vector<std::string>& class_names, const BenchOptions& options) {
-  train::TaggerPredict padded;
+  tasks::jets::TaggerPredict padded;
   if (options.pad_to > 0)
     padded = [&](models::JetTagger& m, const data::PreparedJets& j) { return predict_padded(m, j, options.pad_to); };
-  return train::timed_score(model, jets, class_names, options.repeats, padded);
+  return tasks::jets::timed_score(model, jets, class_names, options.repeats, padded);
 }
 
 // Full attention, the saved variants, then top-k in every particle block, on `jets`; one row
@@ -78,13 +78,13 @@ train::TimedScore score(models::JetTagger& model, const data::PreparedJets& jets
 std::vector<nlohmann::json> score_variants(const std::string& model_path, const data::JetDataset& jets,
                                            const BenchOptions& options,
                                            const std::function<std::string(const std::string&)>& fold_dir) {
-  const auto loaded = train::load_jet_tagger(fold_dir(model_path));
+  const auto loaded = tasks::jets::load_jet_tagger(fold_dir(model_path));
   auto model = std::dynamic_pointer_cast<models::part::ParticleTransformer>(loaded.model);
   SUBQ_CHECK(model, "{}: not a ParT checkpoint", model_path);
   const auto prepared = data::prepare_jets(jets, model->input_spec());
   std::vector<nlohmann::json> rows;
   const auto baseline = score(*model, prepared, loaded.class_names, options);
-  auto record = [&](const std::string& name, const train::TimedScore& s) {
+  auto record = [&](const std::string& name, const tasks::jets::TimedScore& s) {
     auto row = s.metrics;
     row["attention"] = name;
     row["jets_per_second"] = s.jets_per_second;
@@ -93,7 +93,7 @@ std::vector<nlohmann::json> score_variants(const std::string& model_path, const 
   };
   record("full", baseline);
   for (const auto& [name, path] : options.variants) {
-    const auto variant = train::load_jet_tagger(fold_dir(path));
+    const auto variant = tasks::jets::load_jet_tagger(fold_dir(path));
     record(name, score(*variant.model, prepared, variant.class_names, options));
   }
   for (int64_t k : options.topk) {
@@ -165,13 +165,13 @@ int main(int argc, char** argv) {
     configure_threads(threads);
     Progress::set_quiet(true);
     const auto all = data::load_jets(data_path);
-    const double val_fraction = train::JetTrainOptions{}.val_fraction;
+    const double val_fraction = tasks::jets::JetTrainOptions{}.val_fraction;
     // Per variant, one row per evaluated model (one, or one per fold with --cv).
     std::map<std::string, std::vector<nlohmann::json>> by_variant;
     std::vector<std::string> order;
     int64_t jets = 0;
     for (int64_t f = cv ? 0 : fold; f < (cv ? folds : fold + 1); ++f) {
-      const auto part = split == "test" ? all.subset(train::make_fold_split(all.size(), folds, f, val_fraction, seed).test) : all;
+      const auto part = split == "test" ? all.subset(tasks::jets::make_fold_split(all.size(), folds, f, val_fraction, seed).test) : all;
       jets += part.size();
       const auto fold_dir = [&](const std::string& dir) {
         return cv ? (std::filesystem::path(dir) / fmt::format("fold{}", f)).string() : dir;
@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
     }
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& name : order) {
-      auto row = cv ? train::summarize_runs(by_variant[name]) : by_variant[name][0];
+      auto row = cv ? tasks::jets::summarize_runs(by_variant[name]) : by_variant[name][0];
       row["attention"] = name;
       rows.push_back(row);
     }

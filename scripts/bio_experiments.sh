@@ -77,7 +77,7 @@ patience_for() { case "$1" in one_vs_rest) echo 50;; two_vs_rest) echo 20;; *) e
 gb1_seed() {
   for split in $GB1_SPLITS; do
     for model in $MODELS; do
-      train "$OUT/gb1/$split/$model/seed$1" --model "$model" --task regression \
+      train "$OUT/gb1/$split/$model/seed$1" --arch "$model" --task regression \
         --data "$SHARED/data/bio/flip_gb1/$split.csv" --seed "$1" \
         --epochs "$(epochs_for "$split")" --patience "$(patience_for "$split")" \
         ${GB1_WINDOW:+--window "$GB1_WINDOW"}
@@ -88,7 +88,7 @@ gb1_seed() {
 mlcpp() {  # mlcpp MODELS
   for model in $1; do
     for fold in 0 1 2 3 4; do
-      train "$OUT/mlcpp/$model/fold$fold" --model "$model" --task binary \
+      train "$OUT/mlcpp/$model/fold$fold" --arch "$model" --task binary \
         --data "$SHARED/data/bio/cpp_mlcpp/seqs.fasta" --fold "$fold" --seed 0 --epochs 60 --patience 10
     done
   done
@@ -96,7 +96,7 @@ mlcpp() {  # mlcpp MODELS
 
 cas13() {  # cas13 SEED MODELS
   for model in $2; do
-    train "$OUT/cas13/$model/seed$1" --model "$model" --task regression \
+    train "$OUT/cas13/$model/seed$1" --arch "$model" --task regression \
       --data "$SHARED/data/bio/cas13_adapt/CCF_merged_pairs_annotated.curated.median.tsv.gz" \
       --seed "$1" --epochs 30 --patience 6
   done

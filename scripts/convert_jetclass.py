@@ -2,7 +2,7 @@
 """Converts JetClass ROOT files (Zenodo 6619768) -- or a directory of the shared .npy jet
 arrays -- into subq's jet HDF5 schema, which `subq jets` reads natively.
 
-subq-jets schema, version 1 (see src/subq/io/hdf5_jets.h):
+subq-jets schema, version 1 (see src/subq/data/hdf5_jets.h):
   attributes on "/": format = "subq-jets", version = 1, class_names = "QCD,Hbb,..."
   /four_vectors  float32 (N, 4, P)  px, py, pz, E; pT-descending, zero padded (P = 128)
   /mask          uint8   (N, P)     1 = real particle

@@ -1,10 +1,10 @@
 // `subq bio train|eval|predict`: Lyra and its CNN / Transformer baselines on biological
-// sequence tasks (docs/bio.md). All logic lives in models/lyra/bio_pipeline.h.
+// sequence tasks (docs/bio.md). All logic lives in tasks/bio/bio_pipeline.h.
 #include <iostream>
 
 #include "command.h"
-#include "subq/models/lyra/bio_pipeline.h"
-#include "subq/train/bio_compression.h"
+#include "subq/tasks/bio/bio_pipeline.h"
+#include "subq/tasks/bio/bio_compression.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
@@ -67,13 +67,13 @@ std::vector<int64_t> rows_of(const data::BioDataset& dataset, const std::string&
 Action setup_train(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   struct Options {
     DataOptions data;
-    models::BioTrainRequest request;
+    tasks::bio::BioTrainRequest request;
     std::string out, config_json;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   o->data.add_to(app, true);
-  app.add_option("--model", o->request.model, "lyra | cnn | transformer")->capture_default_str();
+  add_arch_option(app, o->request.model, "architecture: lyra | cnn | transformer");
   app.add_option("--task", o->request.task, "regression | binary | multiclass")->capture_default_str();
   app.add_option("--classes", o->request.classes, "multiclass: number of classes")->capture_default_str();
   app.add_option("--out", o->out, "output model directory")->required();
@@ -100,8 +100,8 @@ Action setup_train(CLI::App& app, std::shared_ptr<CommonOptions> common) {
     }
     const auto dataset = data::load_bio_dataset(o->data.spec);
     o->request.trainer.label = o->request.model;
-    auto outcome = models::train_bio_model(dataset, o->data.spec, o->request);
-    models::save_bio_model(outcome.predictor, o->out);
+    auto outcome = tasks::bio::train_bio_model(dataset, o->data.spec, o->request);
+    tasks::bio::save_bio_model(outcome.predictor, o->out);
     nlohmann::json report = {{"model", o->request.model},
                              {"parameters", outcome.predictor.model->parameter_count()},
                              {"seed", o->request.seed},
@@ -140,9 +140,9 @@ Action setup_eval(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   app.add_flag("--json", o->json, "print the metrics as JSON");
   return [o, common, &app]() {
     common->apply();
-    const auto predictor = train::load_bio_predictor(o->model);
+    const auto predictor = tasks::bio::load_bio_predictor(o->model);
     const auto dataset = data::load_bio_dataset(o->data.over(predictor.data, app));
-    const auto metrics = models::evaluate_bio_model(predictor, dataset, rows_of(dataset, o->split));
+    const auto metrics = tasks::bio::evaluate_bio_model(predictor, dataset, rows_of(dataset, o->split));
     if (o->json) {
       std::cout << nlohmann::json({{"split", o->split}, {"metrics", metrics}}).dump(2) << "\n";
     } else {
@@ -163,11 +163,11 @@ Action setup_predict(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   app.add_option("--out", o->out, "predictions CSV (written atomically)")->required();
   return [o, common, &app]() {
     common->apply();
-    const auto predictor = train::load_bio_predictor(o->model);
+    const auto predictor = tasks::bio::load_bio_predictor(o->model);
     auto spec = o->data.over(predictor.data, app);
     spec.require_targets = false;
     const auto dataset = data::load_bio_dataset(spec);
-    models::write_bio_predictions(predictor, dataset, o->out);
+    tasks::bio::write_bio_predictions(predictor, dataset, o->out);
     std::cout << fmt::format("wrote {} predictions to {}\n", dataset.examples.size(), o->out);
     return 0;
   };
@@ -177,7 +177,7 @@ Action setup_compress(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   struct Options {
     DataOptions data;
     std::string model;
-    train::BioCompressionOptions compression;
+    tasks::bio::BioCompressionOptions compression;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -199,9 +199,9 @@ Action setup_compress(CLI::App& app, std::shared_ptr<CommonOptions> common) {
   return [o, common, &app]() {
     common->apply();
     if (o->json) Progress::set_quiet(true);
-    const auto predictor = models::load_bio_model(o->model);
+    const auto predictor = tasks::bio::load_bio_model(o->model);
     const auto dataset = data::load_bio_dataset(o->data.over(predictor.data, app));
-    const auto result = train::compress_bio_model(o->model, dataset, o->compression);
+    const auto result = tasks::bio::compress_bio_model(o->model, dataset, o->compression);
     if (o->json) {
       std::cout << result.dump(2) << "\n";
     } else {

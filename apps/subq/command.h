@@ -34,6 +34,11 @@ struct CommonOptions {
   void apply() const;  // configures LibTorch threads
 };
 
+// `--arch NAME` picks the architecture a command builds. `--model NAME`, its old spelling,
+// still works: it sets the same value and prints a one-line deprecation notice to stderr.
+// (Commands that load a trained model keep `--model` for its path.)
+void add_arch_option(CLI::App& app, std::string& arch, const std::string& description);
+
 }  // namespace subq::cli
 
 #define SUBQ_CONCAT_INNER(a, b) a##b

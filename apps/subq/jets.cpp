@@ -14,8 +14,8 @@
 #include "subq/data/jet_graph.h"
 #include "subq/models/part/part_config.h"
 #include "subq/models/pcn/pcn_config.h"
-#include "subq/train/jet_experiment.h"
-#include "subq/train/part_linearize.h"
+#include "subq/tasks/jets/jet_experiment.h"
+#include "subq/tasks/jets/part_linearize.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 
@@ -25,7 +25,7 @@ using namespace subq;
 
 struct TrainArgs {
   cli::CommonOptions common;
-  std::string model = "part", data, out, variant = "gcnn", knn = "features", features = "kin";
+  std::string arch = "part", data, out, variant = "gcnn", knn = "features", features = "kin";
   std::string pcn_features = "raw", pooling = "mean";
   int64_t head_hidden = 0;
   int64_t folds = 1, epochs = 20, batch = 128, max_jets = 0, patience = 10;
@@ -38,7 +38,7 @@ struct TrainArgs {
 };
 
 nlohmann::json model_config(const TrainArgs& a, const data::JetDataset& jets) {
-  if (a.model == "part") {
+  if (a.arch == "part") {
     models::part::ParticleTransformerConfig c;
     c.feature_set = data::to_string(data::parse_part_feature_set(a.features));
     c.input_dim = data::part_feature_count(data::parse_part_feature_set(a.features));
@@ -51,7 +51,7 @@ nlohmann::json model_config(const TrainArgs& a, const data::JetDataset& jets) {
     if (!a.pair_dims.empty()) c.pair_embed_dims = a.pair_dims;
     return models::part::ParticleTransformerConfig::from_json(c.to_json()).to_json();
   }
-  if (a.model == "pcn") {
+  if (a.arch == "pcn") {
     models::pcn::PcnConfig c;
     c.variant = a.variant;
     c.num_classes = jets.num_classes();
@@ -66,7 +66,7 @@ nlohmann::json model_config(const TrainArgs& a, const data::JetDataset& jets) {
     if (a.hidden > 0) c.hidden = a.hidden;
     return models::pcn::PcnConfig::from_json(c.to_json()).to_json();
   }
-  fail("--model must be part or pcn, got '{}'", a.model);
+  fail("--arch must be part or pcn, got '{}'", a.arch);
 }
 
 void print_json_or(const nlohmann::json& result, bool json, const std::string& text) {
@@ -84,7 +84,7 @@ std::string format_summary(const nlohmann::json& test) {
 
 void setup_train(CLI::App& app, std::shared_ptr<TrainArgs> a) {
   a->common.add_to(app);
-  app.add_option("--model", a->model, "part or pcn")->capture_default_str();
+  cli::add_arch_option(app, a->arch, "architecture: part or pcn");
   app.add_option("--data", a->data, "jet data: .npy directory, Top-tagging .h5 or subq-jets .h5")->required();
   app.add_option("--out", a->out, "output directory (checkpoints, metrics, ROC figures)")->required();
   app.add_option("--folds", a->folds, "k-fold cross-validation (1 = one train/val/test split)")->capture_default_str();
@@ -118,7 +118,7 @@ int run_train(const TrainArgs& a) {
   data::JetLoadOptions load;
   load.max_jets = a.max_jets;
   const auto jets = data::load_jets(a.data, load);
-  train::JetExperimentOptions options;
+  tasks::jets::JetExperimentOptions options;
   options.folds = a.folds;
   options.out = a.out;
   options.train.epochs = a.epochs;
@@ -126,10 +126,10 @@ int run_train(const TrainArgs& a) {
   options.train.lr = a.lr;
   options.train.seed = a.seed;
   options.train.patience = a.patience;
-  options.train.optimizer = a.model == "part" ? "ranger" : "adamw";
-  const auto summary = train::run_jet_cross_validation(jets, model_config(a, jets), options);
+  options.train.optimizer = a.arch == "part" ? "ranger" : "adamw";
+  const auto summary = tasks::jets::run_jet_cross_validation(jets, model_config(a, jets), options);
   print_json_or(summary, a.json,
-                fmt::format("{} on {} ({} jets, {} folds, {} parameters), test metrics:\n{}", a.model,
+                fmt::format("{} on {} ({} jets, {} folds, {} parameters), test metrics:\n{}", a.arch,
                             a.data, jets.size(), a.folds, summary["parameters"].get<int64_t>(),
                             format_summary(summary["test"])));
   return 0;
@@ -162,13 +162,13 @@ void setup_attention(CLI::App& app, AttentionArgs& a) {
 int run_attention(const AttentionArgs& a) {
   a.common.apply();
   if (a.json) Progress::set_quiet(true);
-  const auto loaded = train::load_jet_tagger(a.model);
+  const auto loaded = tasks::jets::load_jet_tagger(a.model);
   auto part = std::dynamic_pointer_cast<models::part::ParticleTransformer>(loaded.model);
   SUBQ_CHECK(part, "{}: attention analysis needs a ParT checkpoint (this model has no attention)", a.model);
   auto jets = data::load_jets(a.data);
   auto ids = torch::arange(jets.size(), torch::kInt64);  // index in the file, for figure names
   if (a.split == "test")
-    ids = train::make_fold_split(jets.size(), a.folds, a.fold, train::JetTrainOptions{}.val_fraction, a.seed).test;
+    ids = tasks::jets::make_fold_split(jets.size(), a.folds, a.fold, tasks::jets::JetTrainOptions{}.val_fraction, a.seed).test;
   if (a.jets > 0 && a.jets < ids.size(0)) ids = ids.narrow(0, 0, a.jets);
   ids = ids.contiguous();
   if (ids.size(0) != jets.size()) jets = jets.subset(ids);
@@ -198,7 +198,7 @@ struct LinearizeArgs {
   std::string model, data, out;
   int64_t folds = 1, fold = -1, max_jets = 0;
   uint64_t seed = 1;
-  train::LinearizeOptions options;
+  tasks::jets::LinearizeOptions options;
   bool no_pair_kernel = false, json = false;
 };
 
@@ -240,15 +240,15 @@ int run_linearize(LinearizeArgs a) {
   for (int64_t f = a.fold < 0 ? 0 : a.fold; f < (a.fold < 0 ? a.folds : a.fold + 1); ++f) {
     const std::filesystem::path model = a.folds == 1 ? a.model : (std::filesystem::path(a.model) / fmt::format("fold{}", f)).string();
     const std::filesystem::path out = a.folds == 1 ? a.out : (std::filesystem::path(a.out) / fmt::format("fold{}", f)).string();
-    const auto split = train::make_fold_split(jets.size(), a.folds, f, train::JetTrainOptions{}.val_fraction, a.seed);
-    const auto result = train::linearize_part(train::load_jet_tagger(model), jets, split, a.options, out);
+    const auto split = tasks::jets::make_fold_split(jets.size(), a.folds, f, tasks::jets::JetTrainOptions{}.val_fraction, a.seed);
+    const auto result = tasks::jets::linearize_part(tasks::jets::load_jet_tagger(model), jets, split, a.options, out);
     fmt::print(stderr, "fold {}: transfer MSE {:.3e} -> {:.3e}, test AUC {:.4f}\n", f,
                result["transfer"]["initial_val_mse"].get<double>(), result["transfer"]["best_val_mse"].get<double>(),
                result["test"].value("auc", std::nan("")));
     tests.push_back(result["test"]);
     folds.push_back({{"fold", f}, {"out", out.string()}, {"transfer", result["transfer"]}});
   }
-  nlohmann::json summary{{"model", a.model}, {"data", a.data}, {"folds", folds}, {"test", train::summarize_runs(tests)}};
+  nlohmann::json summary{{"model", a.model}, {"data", a.data}, {"folds", folds}, {"test", tasks::jets::summarize_runs(tests)}};
   std::ofstream(std::filesystem::path(a.out) / "summary.json") << summary.dump(2) << "\n";
   print_json_or(summary, a.json, fmt::format("linearized ParT ({} model(s)), test metrics:\n{}", tests.size(),
                                              format_summary(summary["test"])));
@@ -311,9 +311,9 @@ cli::Action setup_jets(CLI::App& app) {
       if (eval_args->json) Progress::set_quiet(true);
       data::JetLoadOptions load;
       load.max_jets = eval_args->max_jets;
-      const auto tagger = train::load_jet_tagger(eval_args->model);
+      const auto tagger = tasks::jets::load_jet_tagger(eval_args->model);
       const auto jets = data::load_jets(eval_args->data, load);
-      const auto metrics = train::evaluate_saved_tagger(tagger, jets, eval_args->roc_dir, eval_args->batch);
+      const auto metrics = tasks::jets::evaluate_saved_tagger(tagger, jets, eval_args->roc_dir, eval_args->batch);
       std::string text = fmt::format("{} jets from {}\n", jets.size(), eval_args->data);
       for (const char* key : {"accuracy", "auc", "rejection_at_30", "rejection_at_50", "macro_auc",
                               "mean_one_vs_rest_accuracy"})
@@ -324,7 +324,7 @@ cli::Action setup_jets(CLI::App& app) {
     data::JetLoadOptions load;
     load.max_jets = base_args->max_jets;
     const auto jets = data::load_jets(base_args->data, load);
-    const auto result = train::jet_baselines(jets, base_args->folds, base_args->seed, 0.1);
+    const auto result = tasks::jets::jet_baselines(jets, base_args->folds, base_args->seed, 0.1);
     print_json_or(result, base_args->json,
                   fmt::format("{} jets from {}\n  mass AUC (all jets)        {:.4f}\n  constituent-count AUC      "
                               "{:.4f}\n  per-fold test parts ({} folds):\n{}",

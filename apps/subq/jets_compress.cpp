@@ -8,7 +8,7 @@
 
 #include "command.h"
 #include "subq/data/jet_dataset.h"
-#include "subq/train/jet_compression.h"
+#include "subq/tasks/jets/jet_compression.h"
 #include "subq/util/progress.h"
 
 namespace subq::cli {
@@ -18,7 +18,7 @@ namespace {
 struct Args {
   CommonOptions common;
   std::string model, data;
-  train::JetCompressionOptions options;
+  tasks::jets::JetCompressionOptions options;
   bool json = false;
 };
 
@@ -70,7 +70,7 @@ std::function<int()> add_jets_compress(CLI::App& jets) {
     a->common.apply();
     if (a->json) Progress::set_quiet(true);
     const auto jets = data::load_jets(a->data);
-    const auto result = train::compress_jet_taggers(a->model, jets, a->options);
+    const auto result = tasks::jets::compress_jet_taggers(a->model, jets, a->options);
     if (a->json) std::cout << result.dump(2) << "\n";
     else std::cout << table(result) << fmt::format("wrote {}\n", a->options.out.string());
     return 0;

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "command.h"
-#include "subq/data/self_generated.h"
+#include "subq/transforms/linearize/self_generated.h"
 #include "subq/data/text_dataset.h"
 #include "subq/data/text_packing.h"
 #include "subq/eval/perplexity.h"
@@ -63,11 +63,11 @@ std::vector<subq::data::TextDocument> training_documents(const Options& opt, sub
   // Sampled once by rank 0 and cached in --out, so resumed and parallel runs see the same text.
   const auto cache = std::filesystem::path(opt.out) / "self_generated.txt";
   if (group.is_main() && !std::filesystem::exists(cache)) {
-    subq::data::SelfGenerationOptions gen;
+    subq::transforms::SelfGenerationOptions gen;
     gen.documents = opt.self_docs;
     gen.max_tokens = opt.lin.seq_len;
     gen.seed = opt.lin.seed;
-    subq::data::write_end_of_text_file(cache, subq::data::generate_self_documents(*base.model, *base.tokenizer, gen));
+    subq::transforms::write_end_of_text_file(cache, subq::transforms::generate_self_documents(*base.model, *base.tokenizer, gen));
   }
   group.barrier();
   return subq::data::read_text_documents(cache, subq::data::TextFormat::kEndOfText);

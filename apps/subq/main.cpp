@@ -23,6 +23,21 @@ void CommonOptions::add_to(CLI::App& app) {
 
 void CommonOptions::apply() const { configure_threads(threads); }
 
+void add_arch_option(CLI::App& app, std::string& arch, const std::string& description) {
+  auto* primary = app.add_option("--arch", arch, description)->capture_default_str();
+  auto* alias = app.add_option_function<std::string>(
+      "--model",
+      [&arch, &app](const std::string& value) {
+        std::string command = app.get_name();  // "jets train": the subcommand path below `subq`
+        for (const CLI::App* p = app.get_parent(); p && p->get_parent(); p = p->get_parent())
+          command = p->get_name() + " " + command;
+        std::cerr << "subq " << command << ": --model is deprecated here, use --arch " << value << "\n";
+        arch = value;
+      },
+      "deprecated alias of --arch");
+  alias->excludes(primary);
+}
+
 }  // namespace subq::cli
 
 int main(int argc, char** argv) {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "subq/analysis/attention_report.h"
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_trainer.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
@@ -128,7 +128,7 @@ TEST(AttentionReport, CommandWritesReportAndJsonSummary) {
   test::TempDir dir;
   torch::manual_seed(4);
   models::part::ParticleTransformer model(test::tiny_part_config());
-  train::save_jet_tagger(model, {"QCD", "top"}, dir / "model.safetensors");
+  tasks::jets::save_jet_tagger(model, {"QCD", "top"}, dir / "model.safetensors");
   std::string output;
   // Braces: run_command appends 2>&1, which must not send stderr into the JSON file.
   const std::string command = "{ " + test::subq_binary() + " jets attention --model " + dir.path().string() +
@@ -151,7 +151,7 @@ TEST(AttentionReport, CommandWritesReportAndJsonSummary) {
   // Shown jets are named by their index in the file, not in the test part.
   const auto report = nlohmann::json::parse(read_file(dir / "report" / "attention.json"));
   const auto& shown = report["shown_jets"][0];
-  const auto test_part = train::make_fold_split(2000, 1, 0, 0.1, 1).test;
+  const auto test_part = tasks::jets::make_fold_split(2000, 1, 0, 0.1, 1).test;
   EXPECT_EQ(shown["file_index"].get<int64_t>(), test_part[shown["index"].get<int64_t>()].item<int64_t>());
   EXPECT_TRUE(std::filesystem::exists(
       dir / "report" / "figures" / fmt::format("jet{}_class.0_map.png", shown["file_index"].get<int64_t>())));

@@ -2,7 +2,7 @@
 #include "subq/data/jet_features.h"
 #include "subq/data/jet_inputs.h"
 #include "subq/models/part/particle_transformer.h"
-#include "subq/train/jet_trainer.h"
+#include "subq/tasks/jets/jet_trainer.h"
 #include "support/random_jets.h"
 #include "support/test_support.h"
 #include "support/tiny_part_config.h"
@@ -49,8 +49,8 @@ TEST(ParT, SavedThenLoadedGivesIdenticalOutputs) {
   model->eval();
   auto batch = random_batch(4, 7, 5);
   test::TempDir dir;
-  train::save_jet_tagger(*model, {"QCD", "top"}, dir / "model.safetensors");
-  const auto loaded = train::load_jet_tagger(dir.path());
+  tasks::jets::save_jet_tagger(*model, {"QCD", "top"}, dir / "model.safetensors");
+  const auto loaded = tasks::jets::load_jet_tagger(dir.path());
   EXPECT_EQ(loaded.class_names, (std::vector<std::string>{"QCD", "top"}));
   EXPECT_TRUE(torch::equal(model->forward(batch), loaded.model->forward(batch)));
 }

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "subq/models/llama/llama_model.h"
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 #include "support/test_support.h"
 #include "tiny_llama.h"
 
@@ -141,7 +141,7 @@ TEST(LlamaModel, LogitsMatchIndependentPyTorchReference) {
   for (bool tied : {true, false}) {
     auto model = random_model(tied, tied ? 11 : 12);
     test::TempDir dir;
-    train::save_module(*model, dir / "weights.safetensors");
+    io::save_module(*model, dir / "weights.safetensors");
     std::ofstream(dir / "config.json") << model->config().to_json().dump();
     const auto tokens = random_tokens(2, 13, 61, 5);
     nlohmann::json ids = nlohmann::json::array();

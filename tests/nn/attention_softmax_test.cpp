@@ -19,7 +19,7 @@ TEST(SoftmaxAttention, GroupedQueryEqualsRepeatedKvReference) {
 TEST(SoftmaxAttention, CacheInChunksEqualsOneCausalPass) {
   torch::manual_seed(1);
   AttentionShape shape{4, 2, 8};
-  auto attention = make_attention(AttentionConfig{}, shape);
+  auto attention = make_lm_attention(AttentionConfig{}, shape);
   auto q = torch::randn({2, 4, 300, 8}), k = torch::randn({2, 2, 300, 8}), v = torch::randn({2, 2, 300, 8});
   auto full = attention->forward(q, k, v, nullptr);
   auto state = attention->make_state(2, torch::kCPU);
@@ -40,5 +40,5 @@ TEST(SoftmaxAttention, CacheInChunksEqualsOneCausalPass) {
 TEST(SoftmaxAttention, FactoryRejectsUnknownKind) {
   AttentionConfig config;
   config.kind = "nonsense";
-  EXPECT_THROW(make_attention(config, {2, 2, 4}), subq::Error);
+  EXPECT_THROW(make_lm_attention(config, {2, 2, 4}), subq::Error);
 }

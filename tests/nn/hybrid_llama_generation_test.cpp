@@ -1,4 +1,4 @@
-// A Llama model whose layers use hybrid attention (built through nn::make_attention from the
+// A Llama model whose layers use hybrid attention (built through nn::make_lm_attention from the
 // per-layer AttentionConfig) generates the same greedy tokens whether the prompt is prefilled
 // in one call or fed token by token, and its memory does not grow while decoding.
 #include <gtest/gtest.h>
@@ -48,7 +48,7 @@ TEST(HybridLlama, FactoryBuildsHybridLayersWithTheirOwnParameters) {
   EXPECT_EQ(gates, 2);  // one per layer
   AttentionConfig unknown;
   unknown.kind = "mamba";
-  EXPECT_THROW(make_attention(unknown, {4, 2, 8}), subq::Error);
+  EXPECT_THROW(make_lm_attention(unknown, {4, 2, 8}), subq::Error);
 }
 
 TEST(HybridLlama, PrefillAtOnceAndTokenByTokenGenerateTheSameTokens) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 #include "subq/util/error.h"
 #include "support/test_support.h"
 
@@ -28,12 +28,12 @@ TEST(ModuleIo, SaveLoadRestoresExactValuesAndChecksShapes) {
   torch::nn::Sequential b(torch::nn::Linear(4, 3), torch::nn::BatchNorm1d(3));
   a->train();
   a->forward(torch::randn({8, 4}));  // updates running stats (buffers)
-  train::save_module(*a, dir / "m.safetensors", {{"config", "{}"}});
-  train::load_module(*b, dir / "m.safetensors");
+  io::save_module(*a, dir / "m.safetensors", {{"config", "{}"}});
+  io::load_module(*b, dir / "m.safetensors");
   a->eval();
   b->eval();
   const auto x = torch::randn({5, 4});
   EXPECT_TRUE(torch::equal(a->forward(x), b->forward(x)));
   torch::nn::Sequential c(torch::nn::Linear(4, 2), torch::nn::BatchNorm1d(2));
-  EXPECT_THROW(train::load_module(*c, dir / "m.safetensors"), Error);
+  EXPECT_THROW(io::load_module(*c, dir / "m.safetensors"), Error);
 }

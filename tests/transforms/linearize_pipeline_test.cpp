@@ -7,7 +7,7 @@
 #include "subq/models/llama/generation.h"
 #include "subq/nn/freeze.h"
 #include "subq/nn/lora.h"
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 #include "subq/transforms/linearize/attention_transfer.h"
 #include "subq/transforms/linearize/linearized_artifact.h"
 #include "subq/transforms/linearize/lora_stage.h"
@@ -171,7 +171,7 @@ TEST_F(LinearizeTest, ResumeAfterInterruptionReproducesUninterruptedRun) {
     auto s = linearize(model, data, options, single, resumed_dir.path(), b, session < 2 ? 3 : -1);
     EXPECT_EQ(s.finished, session == 2);
     if (session == 2) {
-      for (const auto& [name, t] : train::module_state(*a)) EXPECT_TRUE(torch::equal(t, train::module_state(*b).at(name))) << name;
+      for (const auto& [name, t] : io::module_state(*a)) EXPECT_TRUE(torch::equal(t, io::module_state(*b).at(name))) << name;
       // KNOWN ISSUE (see docs/linearize.md): the LoRA adapters of a run interrupted inside
       // stage 2 do not yet match the uninterrupted run; checked only when
       // SUBQ_CHECK_LORA_RESUME is set until that is fixed.

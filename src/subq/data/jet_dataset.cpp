@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "subq/io/hdf5_jets.h"
+#include "subq/data/hdf5_jets.h"
 #include "subq/io/npy.h"
 #include "subq/util/error.h"
 
@@ -196,7 +196,7 @@ JetDataset load_npy_jets(const std::filesystem::path& directory, const JetLoadOp
 JetDataset load_jets(const std::filesystem::path& path, const JetLoadOptions& options) {
   SUBQ_CHECK(std::filesystem::exists(path), "{}: no such file or directory", path.string());
   if (std::filesystem::is_directory(path)) return load_npy_jets(path, options);
-  return io::read_jet_h5(path, options);
+  return read_jet_h5(path, options);
 }
 
 }  // namespace subq::data

@@ -5,7 +5,7 @@
 //
 // load_jets() reads a directory of .npy files (the ParT attention-paper layout), a Top Quark
 // Tagging Reference Dataset .h5 (pandas table), or subq's own jet HDF5 schema (jet_h5 in
-// io/hdf5_jets.h), and always returns this normalised form (P = max_particles, default 128;
+// data/hdf5_jets.h), and always returns this normalised form (P = max_particles, default 128;
 // longer jets keep their highest-pT particles).
 #pragma once
 #include <filesystem>

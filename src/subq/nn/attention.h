@@ -58,9 +58,11 @@ class AttentionKind : public torch::nn::Module {
   const AttentionShape shape;
 };
 
-// Builds the attention kind a config names (defined in attention_factory.cpp).
-std::shared_ptr<AttentionKind> make_attention(const AttentionConfig& config,
-                                              const AttentionShape& shape);
+// The LM attention registry: builds the causal attention kind a config names ("softmax",
+// "hybrid", "linear"; defined in lm_attention_factory.cpp). Jets have their own registry,
+// models::part::make_particle_attention, whose "linear" is a different (pair-kernel) module.
+std::shared_ptr<AttentionKind> make_lm_attention(const AttentionConfig& config,
+                                                 const AttentionShape& shape);
 
 // Repeats kv heads to match query heads (GQA): (B, Hkv, L, d) -> (B, Hkv * groups, L, d).
 torch::Tensor repeat_kv(const torch::Tensor& x, int64_t groups);

@@ -24,14 +24,10 @@ double ReduceLROnPlateau::current_lr() const {
 }
 
 bool ReduceLROnPlateau::step(double loss) {
-  if (loss < best_ * (1.0 - 1e-4)) {  // torch's default threshold: rel 1e-4
-    best_ = loss;
-    bad_ = 0;
-    return true;
-  }
-  if (++bad_ > patience_) {
+  if (tracker_.record(loss)) return true;
+  if (tracker_.bad_checks() > patience_) {
     set_learning_rate(optimizer_, std::max(min_lr_, current_lr() * factor_));
-    bad_ = 0;
+    tracker_.reset_bad_checks();
   }
   return false;
 }

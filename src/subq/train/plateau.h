@@ -2,9 +2,9 @@
 // monitored loss has not improved (by more than a relative 1e-4) for `patience` checks,
 // never going below `min_lr`. Mirrors torch.optim.lr_scheduler.ReduceLROnPlateau (mode min).
 #pragma once
-#include <limits>
-
 #include <torch/torch.h>
+
+#include "subq/train/early_stopping.h"
 
 namespace subq::train {
 
@@ -14,17 +14,17 @@ class ReduceLROnPlateau {
                     double min_lr = 1e-5);
   // Returns true when `loss` is the best seen so far (callers keep that checkpoint).
   bool step(double loss);
-  double best() const { return best_; }
+  double best() const { return tracker_.best(); }
   double current_lr() const;
-  int bad_checks() const { return bad_; }
+  int bad_checks() const { return tracker_.bad_checks(); }
   // For resuming: restore the scheduler's counters.
-  void restore(double best, int bad) { best_ = best; bad_ = bad; }
+  void restore(double best, int bad) { tracker_.restore(best, bad); }
 
  private:
   torch::optim::Optimizer& optimizer_;
   double factor_, min_lr_;
-  int patience_, bad_ = 0;
-  double best_ = std::numeric_limits<double>::infinity();
+  int patience_;
+  ValidationTracker tracker_{1e-4};  // torch's default threshold: relative 1e-4
 };
 
 // Sets the learning rate of every param group (AdamW, Adam, SGD, RMSprop options).

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "subq/eval/metrics.h"
+#include "subq/train/early_stopping.h"
 #include "subq/util/error.h"
 #include "subq/util/progress.h"
 #include "subq/util/timer.h"
@@ -127,32 +128,28 @@ TrainResult SupervisedTrainer::fit(const ExampleSource& train, const ExampleSour
   torch::optim::AdamW optimizer(module_.parameters(),
                                 torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay));
   TrainResult result;
-  result.best_validation_loss = std::numeric_limits<double>::infinity();
   auto best = snapshot(module_);
   Timer total;
-  int since_best = 0;
-  for (int epoch = 1; epoch <= options_.epochs; ++epoch) {
-    Timer timer;
-    EpochRecord record;
-    record.epoch = epoch;
-    record.train_loss = train_epoch(train, optimizer, epoch);
-    record.validation_loss = validation_loss(validation);
-    record.seconds = timer.seconds();
-    result.history.push_back(record);
-    if (record.validation_loss < result.best_validation_loss) {
-      result.best_validation_loss = record.validation_loss;
-      result.best_epoch = epoch;
-      best = snapshot(module_);
-      since_best = 0;
-    } else if (++since_best >= options_.patience) {
-      result.stopped_early = true;
-      break;
-    }
-    if (options_.max_seconds > 0 && total.seconds() > options_.max_seconds) {
-      result.stopped_early = true;
-      break;
-    }
-  }
+  EpochLoop loop;
+  loop.epochs = options_.epochs;
+  loop.patience = options_.patience;
+  if (options_.max_seconds > 0) loop.out_of_time = [&] { return total.seconds() > options_.max_seconds; };
+  const auto run = run_epochs(
+      loop,
+      [&](int64_t epoch) {
+        Timer timer;
+        EpochRecord record;
+        record.epoch = static_cast<int>(epoch);
+        record.train_loss = train_epoch(train, optimizer, record.epoch);
+        record.validation_loss = validation_loss(validation);
+        record.seconds = timer.seconds();
+        result.history.push_back(record);
+        return record.validation_loss;
+      },
+      [&](int64_t) { best = snapshot(module_); });
+  result.best_epoch = static_cast<int>(run.best_epoch);
+  result.best_validation_loss = run.best_loss;
+  result.stopped_early = run.stopped_early;
   restore(module_, best);
   module_.eval();
   result.seconds = total.seconds();

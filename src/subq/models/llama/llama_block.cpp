@@ -12,7 +12,7 @@ LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c, const nn::Attention
   o_proj = nn::register_linear(*this, "o_proj", std::make_shared<DenseLinear>(q_dim, c.dim, c.out_bias));
   if (c.uses_rope())
     rope = register_module("rope", nn::RotaryEmbedding(c.head_dim, c.rope_theta, c.rope_style, c.rope_scaling));
-  kind = register_module("kind", nn::make_attention(kind_config, c.attention_shape()));
+  kind = register_module("kind", nn::make_lm_attention(kind_config, c.attention_shape()));
 }
 
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> LlamaAttentionImpl::project_qkv(

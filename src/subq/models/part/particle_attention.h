@@ -76,7 +76,9 @@ struct ParticleAttentionOptions {
   int64_t feature_dim = 8, pair_features = 8, particle_dim = 7;
 };
 
-// Builds the kernel `options.kind` names; later kinds register here.
+// The particle (jet) attention registry: builds the kernel `options.kind` names; later kinds
+// register here. LMs have their own registry, nn::make_lm_attention, whose "linear" is the
+// causal hybrid module with no window.
 std::shared_ptr<ParticleAttentionKernel> make_particle_attention(const ParticleAttentionOptions& options);
 
 }  // namespace subq::models::part

@@ -11,7 +11,7 @@ LinearizedAttentionsImpl::LinearizedAttentionsImpl(const models::LlamaConfig& mo
   // here), which separates what LoRA's fine-tuning gives from what linearizing costs.
   auto list = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < model_config.n_layers; ++i) {
-    layers_.push_back(nn::make_attention(attention, model_config.attention_shape()));
+    layers_.push_back(nn::make_lm_attention(attention, model_config.attention_shape()));
     list->push_back(layers_.back());
   }
 }

@@ -3,7 +3,7 @@
 
 #include "subq/nn/freeze.h"
 #include "subq/nn/lora.h"
-#include "subq/train/module_io.h"
+#include "subq/io/module_io.h"
 #include "subq/transforms/linearize/lora_stage.h"
 #include "subq/util/atomic_file.h"
 #include "subq/util/error.h"
@@ -57,7 +57,7 @@ void save_linearized(const std::filesystem::path& dir, models::LoadedLlama& base
   std::filesystem::create_directories(dir);
   std::filesystem::remove(dir / kManifestFile);  // the directory is incomplete until the end
   const auto attention = attention_json(attentions.config);
-  train::save_module(attentions, dir / kAttentionFile, {{"attention", attention.dump()}});
+  io::save_module(attentions, dir / kAttentionFile, {{"attention", attention.dump()}});
   auto& model = *base.model;
   nlohmann::json lora = nullptr;
   const auto adapters = nn::lora_layers(linear_walker(model));
@@ -98,7 +98,7 @@ nlohmann::json apply_linearized(const std::filesystem::path& dir, models::Loaded
     fail("{}: bad attention entry ({})", (dir / kManifestFile).string(), e.what());
   }
   LinearizedAttentions attentions(base.config(), attention);
-  train::load_module(*attentions, dir / kAttentionFile);
+  io::load_module(*attentions, dir / kAttentionFile);
   attentions->install(*base.model);
   if (!manifest.at("lora").is_null()) nn::load_peft_adapter(dir / kLoraDir, linear_walker(*base.model), hf_module_name);
   nn::freeze(*base.model);
