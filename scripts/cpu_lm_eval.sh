@@ -5,6 +5,8 @@
 # items, and prefill/decode tok/s (bench/llama_bench). Sequential, 2 threads; resumable (a
 # result file that exists is kept). Used for the model-family table in docs/families.md.
 #   scripts/cpu_lm_eval.sh MODEL NAME OUT_DIR [WINDOWS=40] [ITEMS=100] [extra subq eval args]
+# TASKS (environment) picks the zero-shot tasks, e.g. TASKS="lambada piqa"; TASKS=none skips
+# them (WikiText only). Default: all five.
 set -euo pipefail
 model=$1 name=$2 out=$3 windows=${4:-40} items=${5:-100}
 shift $(( $# < 5 ? $# : 5 ))
@@ -23,5 +25,7 @@ run wikitext "$@" --task perplexity --data "$data/wiki_eval.txt" --ctx 512 --lim
 for t in lambada:../shared/data/eval/lambada_test.jsonl hellaswag:$data/hellaswag_val_first1000.txt \
          piqa:../shared/data/eval/piqa_test.json arc_easy:../shared/data/eval/ARC-Easy_test.json \
          winogrande:../shared/data/eval/winogrande_test.json; do
-  run "${t%%:*}" "$@" --task "${t%%:*}" --data "${t#*:}" --limit "$items"
+  task=${t%%:*}
+  [[ " ${TASKS:-lambada hellaswag piqa arc_easy winogrande} " == *" $task "* ]] || continue
+  run "$task" "$@" --task "$task" --data "${t#*:}" --limit "$items"
 done

@@ -44,29 +44,26 @@ subq::cli::Action setup_logits(CLI::App& app) {
       subq::io::write_npy(path, values);
       fmt::print("{}: {} [{}, {}]\n", path.string(), what, values.size(0), values.size(1));
     };
-    if (subq::models::is_bert_directory(opt->model.model)) {
-      auto bert = subq::models::load_bert(opt->model.model);
+    // Models without a decoder config (an encoder, Mamba): one forward per sequence.
+    auto each = [&](int64_t vocab, const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                    const std::string& what) {
       torch::NoGradGuard no_grad;
       for (size_t i = 0; i < sequences.size(); ++i) {
         for (const auto id : sequences[i])
-          SUBQ_CHECK(id < bert->config().vocab_size, "{}: token id {} is outside the vocabulary (0..{})", opt->ids,
-                     id, bert->config().vocab_size - 1);
-        const auto ids = torch::tensor(sequences[i], torch::kLong).unsqueeze(0);
-        write(i, bert->forward(ids)[0].contiguous(), "last hidden states (bert encoder)");
+          SUBQ_CHECK(id < vocab, "{}: token id {} is outside the vocabulary (0..{})", opt->ids, id, vocab - 1);
+        write(i, forward(torch::tensor(sequences[i], torch::kLong).unsqueeze(0))[0].contiguous(), what);
       }
       return 0;
+    };
+    if (subq::models::is_bert_directory(opt->model.model)) {
+      auto bert = subq::models::load_bert(opt->model.model);
+      return each(bert->config().vocab_size, [&](const torch::Tensor& ids) { return bert->forward(ids); },
+                  "last hidden states (bert encoder)");
     }
     if (subq::models::is_mamba_directory(opt->model.model)) {
       auto mamba = subq::models::load_mamba(opt->model.model);
-      torch::NoGradGuard no_grad;
-      for (size_t i = 0; i < sequences.size(); ++i) {
-        for (const auto id : sequences[i])
-          SUBQ_CHECK(id < mamba->config().vocab_size, "{}: token id {} is outside the vocabulary (0..{})", opt->ids,
-                     id, mamba->config().vocab_size - 1);
-        write(i, mamba->forward(torch::tensor(sequences[i], torch::kLong).unsqueeze(0))[0].contiguous(),
-              "logits (mamba)");
-      }
-      return 0;
+      return each(mamba->config().vocab_size, [&](const torch::Tensor& ids) { return mamba->forward(ids); },
+                  "logits (mamba)");
     }
     auto loaded = opt->model.load(opt->common.device, /*need_tokenizer=*/false);
     for (size_t i = 0; i < sequences.size(); ++i)

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "subq/io/hf_checkpoint.h"
+#include "subq/models/checked_copy.h"
 #include "subq/nn/gelu.h"
 #include "subq/nn/mlp.h"
 #include "subq/util/error.h"
@@ -143,14 +144,9 @@ BertModel load_bert(const std::filesystem::path& dir) {
       model->has_pooler = false;
       continue;
     }
-    SUBQ_CHECK(it != checkpoint.tensors.end(), "{}: missing tensor '{}'", dir.string(), hf);
     auto* param = params.find(ours);
     SUBQ_CHECK(param != nullptr, "internal: BERT has no parameter '{}'", ours);
-    SUBQ_CHECK(it->second.sizes() == param->sizes(), "{}: tensor '{}' has shape [{}] but the config needs [{}]",
-               dir.string(), hf, fmt::join(it->second.sizes(), ", "), fmt::join(param->sizes(), ", "));
-    SUBQ_CHECK(torch::isfinite(it->second).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values",
-               dir.string(), hf);
-    param->copy_(it->second);
+    copy_checked(*param, it == checkpoint.tensors.end() ? torch::Tensor() : it->second, dir.string(), hf);
   }
   model->eval();
   return model;

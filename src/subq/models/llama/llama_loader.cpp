@@ -8,6 +8,7 @@
 #include "subq/io/gguf.h"
 #include "subq/io/hf_checkpoint.h"
 #include "subq/io/llama2c.h"
+#include "subq/models/checked_copy.h"
 #include "subq/models/families/decoder_family.h"
 #include "subq/util/error.h"
 
@@ -46,22 +47,14 @@ std::vector<std::pair<std::string, std::string>> llama_tensor_names(const LlamaC
 }
 
 void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
+  const auto& c = model.config();
+  const auto needs = fmt::format("the config ({} family: dim {}, hidden {}, heads {}/{}, vocab {})", c.family, c.dim,
+                                 c.hidden_dim, c.n_heads, c.n_kv_heads, c.vocab_size);
   auto params = model.named_parameters(/*recurse=*/true);
-  torch::NoGradGuard no_grad;
-  for (const auto& [stored_name, param_name] : llama_tensor_names(model.config())) {
+  for (const auto& [stored_name, param_name] : llama_tensor_names(c)) {
     auto* param = params.find(param_name);
     SUBQ_CHECK(param != nullptr, "internal: model has no parameter '{}'", param_name);
-    auto tensor = source(stored_name);
-    SUBQ_CHECK(tensor.defined(), "{}: missing tensor '{}'", file, stored_name);
-    SUBQ_CHECK(tensor.sizes() == param->sizes(),
-               "{}: tensor '{}' has shape [{}] but the config (dim {}, hidden {}, heads {}/{}, vocab {}) "
-               "needs [{}]",
-               file, stored_name, fmt::join(tensor.sizes(), ", "), model.config().dim, model.config().hidden_dim,
-               model.config().n_heads, model.config().n_kv_heads, model.config().vocab_size,
-               fmt::join(param->sizes(), ", "));
-    SUBQ_CHECK(torch::isfinite(tensor).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values",
-               file, stored_name);
-    param->copy_(tensor);
+    copy_checked(*param, source(stored_name), file, stored_name, needs);
   }
 }
 
@@ -75,16 +68,9 @@ std::vector<std::pair<std::string, torch::Tensor>> extra_parameters(LlamaModelIm
 }
 
 void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
-  torch::NoGradGuard no_grad;
   for (auto& [param_name, param] : extra_parameters(model)) {
     const auto name = kExtraTensorPrefix + param_name;
-    const auto tensor = source(name);
-    SUBQ_CHECK(tensor.defined(), "{}: missing tensor '{}' (the config's attention kinds need it)", file, name);
-    SUBQ_CHECK(tensor.sizes() == param.sizes(), "{}: tensor '{}' has shape [{}], expected [{}]", file, name,
-               fmt::join(tensor.sizes(), ", "), fmt::join(param.sizes(), ", "));
-    SUBQ_CHECK(torch::isfinite(tensor).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values", file,
-               name);
-    param.copy_(tensor);
+    copy_checked(param, source(name), file, name, "the config's attention kinds");
   }
 }
 

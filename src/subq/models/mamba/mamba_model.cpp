@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "subq/io/hf_checkpoint.h"
+#include "subq/models/checked_copy.h"
 #include "subq/util/error.h"
 #include "subq/util/json_file.h"
 
@@ -138,14 +139,10 @@ MambaModel load_mamba(const std::filesystem::path& dir) {
   for (const auto& [hf, ours] : names) {
     auto it = checkpoint.tensors.find("backbone." + hf);
     if (it == checkpoint.tensors.end()) it = checkpoint.tensors.find(hf);
-    SUBQ_CHECK(it != checkpoint.tensors.end(), "{}: missing tensor 'backbone.{}'", dir.string(), hf);
     auto* param = params.find(ours);
     SUBQ_CHECK(param != nullptr, "internal: Mamba has no parameter '{}'", ours);
-    SUBQ_CHECK(it->second.sizes() == param->sizes(), "{}: tensor '{}' has shape [{}] but the config needs [{}]",
-               dir.string(), it->first, fmt::join(it->second.sizes(), ", "), fmt::join(param->sizes(), ", "));
-    SUBQ_CHECK(torch::isfinite(it->second).all().item<bool>(), "{}: tensor '{}' holds NaN or infinite values",
-               dir.string(), it->first);
-    param->copy_(it->second);
+    copy_checked(*param, it == checkpoint.tensors.end() ? torch::Tensor() : it->second, dir.string(),
+                 "backbone." + hf);
   }
   model->eval();
   return model;

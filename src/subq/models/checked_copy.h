@@ -1,0 +1,16 @@
+// The last step of every model loader: a checkpoint tensor goes into its parameter only after
+// it is checked to be there, to have the parameter's shape and to hold finite values; errors
+// name the file and the stored tensor.
+#pragma once
+#include <string>
+
+#include <torch/torch.h>
+
+namespace subq::models {
+
+// `stored` may be undefined (missing). `needs` describes the config behind the shape, e.g.
+// "the config (dim 64, ...)"; it defaults to "the config".
+void copy_checked(torch::Tensor& param, const torch::Tensor& stored, const std::string& file,
+                  const std::string& name, const std::string& needs = "the config");
+
+}  // namespace subq::models
