@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "subq/data/jet_features.h"
+#include "subq/kernels/pair_features.h"
 #include "subq/data/jet_graph.h"
 #include "subq/data/jet_inputs.h"
 #include "subq/models/part/particle_transformer.h"
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
   };
 
   const auto pairs_timer = Timer();
-  data::pair_features_packed(jets.four_vectors);
+  kernels::pair_features_packed(jets.four_vectors);
   const double pair_seconds = pairs_timer.seconds();
 
   nlohmann::json rows = nlohmann::json::array();

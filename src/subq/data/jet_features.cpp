@@ -25,13 +25,6 @@ int64_t part_feature_count(PartFeatureSet set) {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
-double wrap_phi(double dphi) {
-  dphi = std::fmod(dphi + kPi, 2 * kPi);
-  if (dphi < 0) dphi += 2 * kPi;
-  return dphi - kPi;
-}
 
 double pseudorapidity(double px, double py, double pz) {
   const double pt = std::hypot(px, py);
@@ -100,42 +93,10 @@ torch::Tensor part_particle_features(const JetDataset& jets, PartFeatureSet set)
   return out;
 }
 
-torch::Tensor pair_features_packed(const torch::Tensor& four_vectors, double eps) {
-  SUBQ_CHECK(four_vectors.dim() == 3 && four_vectors.size(1) == 4,
-             "pair features need four-vectors (B, 4, P), got ({})",
-             fmt::join(four_vectors.sizes(), ", "));
-  const auto v4 = four_vectors.to(torch::kFloat32).contiguous();
-  const int64_t batch = v4.size(0), p = v4.size(2), pairs = packed_pair_count(p);
-  auto out = torch::empty({batch, pairs, 4}, torch::kFloat32);
-  const float* in = v4.data_ptr<float>();
-  float* o = out.data_ptr<float>();
-  at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
-    std::vector<double> pt(p), rap(p), phi(p);
-    for (int64_t b = begin; b < end; ++b) {
-      const float* x = in + b * 4 * p;
-      for (int64_t i = 0; i < p; ++i) {
-        const double px = x[i], py = x[p + i], pz = x[2 * p + i], e = x[3 * p + i];
-        pt[i] = std::hypot(px, py);
-        rap[i] = 0.5 * std::log1p(2 * pz / std::max(e - pz, 1e-20));  // weaver's form
-        phi[i] = std::atan2(py, px);
-      }
-      float* row = o + b * pairs * 4;
-      for (int64_t i = 0; i < p; ++i) {
-        for (int64_t j = 0; j <= i; ++j, row += 4) {
-          const double dphi = wrap_phi(phi[i] - phi[j]);
-          const double delta = std::sqrt(std::pow(rap[i] - rap[j], 2) + dphi * dphi);
-          const double ptmin = std::min(pt[i], pt[j]);
-          const double e = x[3 * p + i] + x[3 * p + j];
-          const double sx = x[i] + x[j], sy = x[p + i] + x[p + j], sz = x[2 * p + i] + x[2 * p + j];
-          row[0] = static_cast<float>(std::log(std::max(ptmin * delta, eps)));
-          row[1] = static_cast<float>(std::log(std::max(ptmin / std::max(pt[i] + pt[j], eps), eps)));
-          row[2] = static_cast<float>(std::log(std::max(delta, eps)));
-          row[3] = static_cast<float>(std::log(std::max(e * e - sx * sx - sy * sy - sz * sz, eps)));
-        }
-      }
-    }
-  });
-  return out;
+double wrap_phi(double dphi) {
+  dphi = std::fmod(dphi + kPi, 2 * kPi);
+  if (dphi < 0) dphi += 2 * kPi;
+  return dphi - kPi;
 }
 
 torch::Tensor packed_pair_index(int64_t particles) {
@@ -147,15 +108,6 @@ torch::Tensor packed_pair_index(int64_t particles) {
       a[i * particles + j] = hi * (hi + 1) / 2 + lo;
     }
   return index;
-}
-
-torch::Tensor pair_features_dense(const torch::Tensor& four_vectors, double eps) {
-  const int64_t p = four_vectors.size(2);
-  const auto packed = pair_features_packed(four_vectors, eps);  // (B, T, 4)
-  return packed.index_select(1, packed_pair_index(p))
-      .view({four_vectors.size(0), p, p, 4})
-      .permute({0, 3, 1, 2})
-      .contiguous();
 }
 
 }  // namespace subq::data

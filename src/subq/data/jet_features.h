@@ -32,13 +32,12 @@ torch::Tensor jet_masses(const JetDataset& jets);
 
 // Number of pairs (i >= j) for P particles: P (P + 1) / 2.
 inline int64_t packed_pair_count(int64_t particles) { return particles * (particles + 1) / 2; }
-// Pair features for every i >= j, row-major (index i (i + 1) / 2 + j), as (B, T, 4) float32
-// in the order [ln kT, ln z, ln delta, ln m^2]; each argument clamped >= eps before the log.
-// `four_vectors` (B, 4, P) float32 (padded particles are zero vectors, as in weaver).
-torch::Tensor pair_features_packed(const torch::Tensor& four_vectors, double eps = 1e-8);
-// (P * P) int64 index mapping a dense (i, j) position to its packed pair (symmetric).
+constexpr double kPi = 3.14159265358979323846;
+// An azimuth difference folded into [-pi, pi).
+double wrap_phi(double dphi);
+
+// (P * P) int64 index mapping a dense (i, j) position to its packed pair (symmetric). The
+// pair features themselves are a kernel: kernels/pair_features.h.
 torch::Tensor packed_pair_index(int64_t particles);
-// Dense (B, 4, P, P) pair features (for analysis and tests).
-torch::Tensor pair_features_dense(const torch::Tensor& four_vectors, double eps = 1e-8);
 
 }  // namespace subq::data

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "subq/data/jet_features.h"
+#include "subq/kernels/pair_features.h"
 #include "subq/util/error.h"
 
 namespace subq::models::part {
@@ -92,7 +93,7 @@ torch::Tensor ParticleTransformer::pair_bias(const torch::Tensor& four_vectors, 
   torch::Tensor pairs;
   {
     torch::NoGradGuard no_grad;  // pair features are inputs, not learned
-    pairs = data::pair_features_packed(four_vectors.to(torch::kCPU)).to(device);
+    pairs = kernels::pair_features_packed(four_vectors.to(device));  // on the model's device
   }
   return pair_embed_(pairs, particles);  // (B, H, P, P)
 }
