@@ -6,7 +6,7 @@ under key "table" (fixed format): float32 columns E_i, PX_i, PY_i, PZ_i for i = 
 truth four-vector truthE/truthPX/truthPY/truthPZ, and int64 columns ttv and is_signal_new.
 
 Jet j (j = 0..5) has j + 1 particles with E_i = 100 - i, PX_i = 10 + i, PY_i = j, PZ_i = 1 and
-is_signal_new = j % 2 (tests/jets/jet_dataset_test.cpp checks these values).
+is_signal_new = j % 2 (tests/data/jet_dataset_test.cpp checks these values).
 
 Needs pandas and tables (scripts/install_deps.sh). Usage: make_top_h5_testdata.py OUT.h5
 """
