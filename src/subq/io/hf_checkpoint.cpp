@@ -77,6 +77,14 @@ HfCheckpoint load_hf_checkpoint(const fs::path& dir) {
   return ck;
 }
 
+std::string hf_model_type(const fs::path& path) {
+  if (!fs::is_directory(path) || !fs::exists(path / "config.json")) return "";
+  const json config = read_json(path / "config.json");
+  return config.is_object() && config.contains("model_type") && config["model_type"].is_string()
+             ? config["model_type"].get<std::string>()
+             : "";
+}
+
 namespace {
 
 // HF name <-> GGUF name of every Llama tensor: top-level ones whole, per-layer ones by the

@@ -20,6 +20,10 @@ struct HfCheckpoint {
 // Throws subq::Error naming the file for missing/malformed config, index or shards.
 HfCheckpoint load_hf_checkpoint(const std::filesystem::path& dir);
 
+// config.json's "model_type" of a Hugging Face directory; "" when `path` is not a directory
+// with a config.json or the key is absent (malformed JSON is an error naming the file).
+std::string hf_model_type(const std::filesystem::path& path);
+
 // "model.layers.3.self_attn.q_proj.weight" -> "blk.3.attn_q.weight"; "" for names with no
 // GGUF counterpart (e.g. rotary_emb.inv_freq).
 std::string hf_to_gguf_name(const std::string& hf_name);

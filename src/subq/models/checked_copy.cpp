@@ -17,4 +17,16 @@ void copy_checked(torch::Tensor& param, const torch::Tensor& stored, const std::
   param.copy_(stored);
 }
 
+void load_named_parameters(torch::nn::Module& module,
+                           const std::vector<std::pair<std::string, std::string>>& names,
+                           const std::function<torch::Tensor(const std::string&)>& source, const std::string& file,
+                           const std::string& needs) {
+  auto params = module.named_parameters(/*recurse=*/true);
+  for (const auto& [stored, name] : names) {
+    auto* param = params.find(name);
+    SUBQ_CHECK(param != nullptr, "internal: the model has no parameter '{}'", name);
+    copy_checked(*param, source(stored), file, stored, needs);
+  }
+}
+
 }  // namespace subq::models

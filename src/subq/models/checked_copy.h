@@ -2,7 +2,10 @@
 // it is checked to be there, to have the parameter's shape and to hold finite values; errors
 // name the file and the stored tensor.
 #pragma once
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -12,5 +15,12 @@ namespace subq::models {
 // "the config (dim 64, ...)"; it defaults to "the config".
 void copy_checked(torch::Tensor& param, const torch::Tensor& stored, const std::string& file,
                   const std::string& name, const std::string& needs = "the config");
+
+// copy_checked for every (stored name, parameter name) pair: `source` returns the stored
+// tensor or an undefined one; a parameter the module lacks is an internal error.
+void load_named_parameters(torch::nn::Module& module,
+                           const std::vector<std::pair<std::string, std::string>>& names,
+                           const std::function<torch::Tensor(const std::string&)>& source, const std::string& file,
+                           const std::string& needs = "the config");
 
 }  // namespace subq::models

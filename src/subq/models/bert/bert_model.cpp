@@ -10,7 +10,6 @@
 #include "subq/nn/gelu.h"
 #include "subq/nn/mlp.h"
 #include "subq/util/error.h"
-#include "subq/util/json_file.h"
 
 namespace subq::models {
 
@@ -101,15 +100,17 @@ void BertModelImpl::for_each_linear(const nn::LinearVisitor& visit) {
 namespace {
 
 // Hugging Face BERT tensor names (after the optional "bert." prefix) -> our parameter names.
-std::vector<std::pair<std::string, std::string>> bert_tensor_names(const BertConfig& c) {
+std::vector<std::pair<std::string, std::string>> bert_tensor_names(const BertConfig& c, bool pooler) {
   std::vector<std::pair<std::string, std::string>> names = {
       {"embeddings.word_embeddings.weight", "word.weight"},
       {"embeddings.position_embeddings.weight", "position.weight"},
       {"embeddings.token_type_embeddings.weight", "token_type.weight"},
       {"embeddings.LayerNorm.weight", "embed_norm.weight"},
-      {"embeddings.LayerNorm.bias", "embed_norm.bias"},
-      {"pooler.dense.weight", "pooler.weight"},
-      {"pooler.dense.bias", "pooler.bias"}};
+      {"embeddings.LayerNorm.bias", "embed_norm.bias"}};
+  if (pooler) {
+    names.emplace_back("pooler.dense.weight", "pooler.weight");
+    names.emplace_back("pooler.dense.bias", "pooler.bias");
+  }
   static const std::pair<const char*, const char*> per_layer[] = {
       {"attention.self.query", "q_proj"},         {"attention.self.key", "k_proj"},
       {"attention.self.value", "v_proj"},         {"attention.output.dense", "o_proj"},
@@ -125,29 +126,22 @@ std::vector<std::pair<std::string, std::string>> bert_tensor_names(const BertCon
 
 }  // namespace
 
-bool is_bert_directory(const std::filesystem::path& dir) {
-  if (!std::filesystem::is_directory(dir) || !std::filesystem::exists(dir / "config.json")) return false;
-  const auto config = read_json_file(dir / "config.json");
-  return config.is_object() && config.value("model_type", std::string()) == "bert";
-}
+bool is_bert_directory(const std::filesystem::path& dir) { return io::hf_model_type(dir) == "bert"; }
 
 BertModel load_bert(const std::filesystem::path& dir) {
   const auto checkpoint = io::load_hf_checkpoint(dir);
   BertModel model(BertConfig::from_hf_json(checkpoint.config, (dir / "config.json").string()));
-  auto params = model->named_parameters(/*recurse=*/true);
-  torch::NoGradGuard no_grad;
-  for (const auto& [hf, ours] : bert_tensor_names(model->config())) {
-    auto it = checkpoint.tensors.find(hf);
-    if (it == checkpoint.tensors.end()) it = checkpoint.tensors.find("bert." + hf);
-    // Sentence-transformers exports often drop the pooler; the hidden states do not need it.
-    if (it == checkpoint.tensors.end() && hf.rfind("pooler.", 0) == 0) {
-      model->has_pooler = false;
-      continue;
+  // A tensor may carry the "bert." prefix (BertFor* checkpoints) or not (a bare BertModel).
+  auto source = [&](const std::string& name) {
+    for (const auto& key : {name, "bert." + name}) {
+      const auto it = checkpoint.tensors.find(key);
+      if (it != checkpoint.tensors.end()) return it->second;
     }
-    auto* param = params.find(ours);
-    SUBQ_CHECK(param != nullptr, "internal: BERT has no parameter '{}'", ours);
-    copy_checked(*param, it == checkpoint.tensors.end() ? torch::Tensor() : it->second, dir.string(), hf);
-  }
+    return torch::Tensor();
+  };
+  // Sentence-transformers exports often drop the pooler; the hidden states do not need it.
+  model->has_pooler = source("pooler.dense.weight").defined() && source("pooler.dense.bias").defined();
+  load_named_parameters(*model, bert_tensor_names(model->config(), model->has_pooler), source, dir.string());
   model->eval();
   return model;
 }

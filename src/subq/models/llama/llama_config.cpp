@@ -2,6 +2,12 @@
 
 #include "subq/util/error.h"
 
+// RoPE scaling in subq's config JSON: the struct's own field names, missing ones defaulted.
+namespace subq::nn {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RopeScaling, type, factor, low_freq_factor, high_freq_factor,
+                                                original_max_positions, freq_factors)
+}  // namespace subq::nn
+
 namespace subq::models {
 
 namespace {
@@ -19,26 +25,6 @@ nn::AttentionConfig attention_from_json(const nlohmann::json& j) {
   a.feature_map = j.value("feature_map", a.feature_map);
   a.feature_dim = j.value("feature_dim", a.feature_dim);
   return a;
-}
-
-nlohmann::json rope_scaling_to_json(const nn::RopeScaling& r) {
-  return {{"type", r.type},
-          {"factor", r.factor},
-          {"low_freq_factor", r.low_freq_factor},
-          {"high_freq_factor", r.high_freq_factor},
-          {"original_max_positions", r.original_max_positions},
-          {"freq_factors", r.freq_factors}};
-}
-
-nn::RopeScaling rope_scaling_from_json(const nlohmann::json& j) {
-  nn::RopeScaling r;
-  r.type = j.value("type", r.type);
-  r.factor = j.value("factor", r.factor);
-  r.low_freq_factor = j.value("low_freq_factor", r.low_freq_factor);
-  r.high_freq_factor = j.value("high_freq_factor", r.high_freq_factor);
-  r.original_max_positions = j.value("original_max_positions", r.original_max_positions);
-  r.freq_factors = j.value("freq_factors", r.freq_factors);
-  return r;
 }
 
 }  // namespace
@@ -73,7 +59,7 @@ nlohmann::json LlamaConfig::to_json() const {
           {"head_dim", head_dim},    {"vocab_size", vocab_size}, {"max_seq_len", max_seq_len},
           {"rope_theta", rope_theta}, {"norm_eps", norm_eps},
           {"rope_style", nn::rope_style_name(rope_style)}, {"tied_output", tied_output},
-          {"rope_scaling", rope_scaling_to_json(rope_scaling)}, {"sliding_window", sliding_window},
+          {"rope_scaling", rope_scaling}, {"sliding_window", sliding_window},
           {"qkv_bias", qkv_bias}, {"out_bias", out_bias}, {"mlp_bias", mlp_bias},
           {"norm", norm}, {"mlp", mlp}, {"positions", positions},
           {"attention", layers}};
@@ -96,7 +82,7 @@ LlamaConfig LlamaConfig::from_json(const nlohmann::json& j) {
     c.tied_output = j.at("tied_output");
     // Keys added with the model families; checkpoints written before them are plain Llamas.
     c.family = j.value("family", c.family);
-    if (j.contains("rope_scaling")) c.rope_scaling = rope_scaling_from_json(j.at("rope_scaling"));
+    if (j.contains("rope_scaling")) c.rope_scaling = j.at("rope_scaling").get<nn::RopeScaling>();
     c.sliding_window = j.value("sliding_window", c.sliding_window);
     c.qkv_bias = j.value("qkv_bias", c.qkv_bias);
     c.out_bias = j.value("out_bias", c.out_bias);

@@ -50,12 +50,7 @@ void load_llama_weights(LlamaModelImpl& model, const TensorSource& source, const
   const auto& c = model.config();
   const auto needs = fmt::format("the config ({} family: dim {}, hidden {}, heads {}/{}, vocab {})", c.family, c.dim,
                                  c.hidden_dim, c.n_heads, c.n_kv_heads, c.vocab_size);
-  auto params = model.named_parameters(/*recurse=*/true);
-  for (const auto& [stored_name, param_name] : llama_tensor_names(c)) {
-    auto* param = params.find(param_name);
-    SUBQ_CHECK(param != nullptr, "internal: model has no parameter '{}'", param_name);
-    copy_checked(*param, source(stored_name), file, stored_name, needs);
-  }
+  load_named_parameters(model, llama_tensor_names(c), source, file, needs);
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> extra_parameters(LlamaModelImpl& model) {
@@ -68,10 +63,9 @@ std::vector<std::pair<std::string, torch::Tensor>> extra_parameters(LlamaModelIm
 }
 
 void load_extra_parameters(LlamaModelImpl& model, const TensorSource& source, const std::string& file) {
-  for (auto& [param_name, param] : extra_parameters(model)) {
-    const auto name = kExtraTensorPrefix + param_name;
-    copy_checked(param, source(name), file, name, "the config's attention kinds");
-  }
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const auto& [name, _] : extra_parameters(model)) names.emplace_back(kExtraTensorPrefix + name, name);
+  load_named_parameters(model, names, source, file, "the config's attention kinds");
 }
 
 namespace {

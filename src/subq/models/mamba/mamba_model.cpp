@@ -5,7 +5,6 @@
 #include "subq/io/hf_checkpoint.h"
 #include "subq/models/checked_copy.h"
 #include "subq/util/error.h"
-#include "subq/util/json_file.h"
 
 namespace subq::models {
 
@@ -111,11 +110,7 @@ void MambaModelImpl::for_each_linear(const nn::LinearVisitor& visit) {
   for (int64_t i = 0; i < config_.n_layers; ++i) mixers[i]->for_each_linear("layers." + std::to_string(i) + ".mixer", visit);
 }
 
-bool is_mamba_directory(const std::filesystem::path& dir) {
-  if (!std::filesystem::is_directory(dir) || !std::filesystem::exists(dir / "config.json")) return false;
-  const auto config = read_json_file(dir / "config.json");
-  return config.is_object() && config.value("model_type", std::string()) == "mamba";
-}
+bool is_mamba_directory(const std::filesystem::path& dir) { return io::hf_model_type(dir) == "mamba"; }
 
 MambaModel load_mamba(const std::filesystem::path& dir) {
   const auto checkpoint = io::load_hf_checkpoint(dir);
@@ -134,16 +129,16 @@ MambaModel load_mamba(const std::filesystem::path& dir) {
     if (c.proj_bias)
       for (const char* p : {"in_proj.bias", "out_proj.bias"}) names.emplace_back(hf + "mixer." + p, ours + "mixer." + p);
   }
-  auto params = model->named_parameters(/*recurse=*/true);
-  torch::NoGradGuard no_grad;
-  for (const auto& [hf, ours] : names) {
-    auto it = checkpoint.tensors.find("backbone." + hf);
-    if (it == checkpoint.tensors.end()) it = checkpoint.tensors.find(hf);
-    auto* param = params.find(ours);
-    SUBQ_CHECK(param != nullptr, "internal: Mamba has no parameter '{}'", ours);
-    copy_checked(*param, it == checkpoint.tensors.end() ? torch::Tensor() : it->second, dir.string(),
-                 "backbone." + hf);
-  }
+  for (auto& [stored, _] : names) stored = "backbone." + stored;
+  // MambaForCausalLM names its tensors "backbone.*"; a bare MambaModel has no prefix.
+  auto source = [&](const std::string& name) {
+    for (const auto& key : {name, name.substr(std::string("backbone.").size())}) {
+      const auto it = checkpoint.tensors.find(key);
+      if (it != checkpoint.tensors.end()) return it->second;
+    }
+    return torch::Tensor();
+  };
+  load_named_parameters(*model, names, source, dir.string());
   model->eval();
   return model;
 }
