@@ -45,9 +45,10 @@ nlohmann::json run_task(models::LoadedLlama& loaded, const Options& opt) {
     const auto ids = tokenizer.encode(text, /*add_bos=*/false, /*parse_special=*/false);
     return std::vector<int64_t>(ids.begin(), ids.end());
   };
-  lm.logits = [&](const torch::Tensor& tokens) {
-    return loaded.model->forward(tokens.to(loaded.model->device()));
+  lm.hidden = [&](const torch::Tensor& tokens) {
+    return loaded.model->hidden_states(tokens.to(loaded.model->device()), nullptr);
   };
+  lm.head = [&](const torch::Tensor& hidden) { return loaded.model->logits(hidden); };
   if (tokenizer.bos_id() >= 0) lm.prefix = {tokenizer.bos_id()};
   lm.max_length = opt.max_length;
   Progress progress(eval::lm_task_name(task), items.size(), "item");

@@ -88,6 +88,41 @@ TEST(LmTasks, CausalLmAdapterSumsContinuationLogProbsAndChecksGreedy) {
   EXPECT_NEAR(cut[0].logprob, 2 * std::log(0.9), 1e-6);
 }
 
+TEST(LmTasks, HiddenStatesAndHeadScoreLikeTheFullLogits) {
+  // A random "model" whose hidden state at t mixes the embeddings of tokens 0..t; the head
+  // path (only continuation rows through the head) must equal the full-logits path.
+  torch::manual_seed(3);
+  const auto embedding = torch::randn({5, 3}), head = torch::randn({3, 5});
+  auto hidden = [embedding](const torch::Tensor& tokens) {
+    return torch::embedding(embedding, tokens).cumsum(1);
+  };
+  eval::CausalLm full, split;
+  full.encode = split.encode = [](const std::string& s) {
+    std::vector<int64_t> ids;
+    for (char c : s) ids.push_back(c == ' ' ? 4 : c - 'a');
+    return ids;
+  };
+  full.logits = [=](const torch::Tensor& tokens) { return torch::matmul(hidden(tokens), head); };
+  split.hidden = hidden;
+  split.head = [head](const torch::Tensor& h) {
+    EXPECT_EQ(h.dim(), 2);  // only the continuation rows, concatenated
+    return torch::matmul(h, head);
+  };
+  const std::vector<eval::LoglikelihoodRequest> requests{{"abca", "bd"}, {"a", "dcb"}, {"dd ", "a"}};
+  const auto a = eval::causal_lm_loglikelihood(full)(requests);
+  const auto b = eval::causal_lm_loglikelihood(split)(requests);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i].logprob, b[i].logprob, 1e-5) << i;
+    EXPECT_EQ(a[i].greedy, b[i].greedy) << i;
+    EXPECT_LT(a[i].logprob, 0.0);
+  }
+  EXPECT_NE(a[0].logprob, a[1].logprob);
+  eval::CausalLm none;
+  none.encode = full.encode;
+  EXPECT_THROW(eval::causal_lm_loglikelihood(none)(requests), Error);
+}
+
 TEST(LmTasks, HellaswagPreprocessingMatchesTheHarness) {
   EXPECT_EQ(eval::hellaswag_preprocess("  How to x [title] Do y [step] now  "), "How to x. Do y now");
 }

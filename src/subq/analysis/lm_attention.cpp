@@ -18,16 +18,20 @@ LmAttention capture_lm_attention(models::LlamaModelImpl& model, const torch::Ten
   LmAttention out;
   out.tokens = std::move(token_texts);
   const int64_t L = ids.size(0);
-  auto h = model.embedding->forward(ids.to(model.device(), torch::kLong).unsqueeze(0));
-  const auto future = torch::ones({L, L}, torch::kBool).triu(1).to(model.device());
+  auto h = model.embed(ids.unsqueeze(0));
+  const auto all = torch::ones({L, L}, torch::kBool).to(model.device());
+  const auto future = all.triu(1);
   for (auto& block : model.layers) {
     auto& attn = block->attn;
+    // A sliding window (Mistral) hides keys j <= i - W from query i, as the model does.
+    const int64_t window = attn->kind->shape.sliding_window;
+    const auto hidden = window > 0 ? future.logical_or(all.tril(-window)) : future;
     const auto [q, k, v] = attn->project_qkv(block->attn_norm->forward(h), 0);
     const int64_t groups = attn->n_heads / attn->n_kv_heads;
     // Query head h reads kv head h / groups (the grouping of nn::causal_gqa_attention).
     const auto keys = k.repeat_interleave(groups, 1), vals = v.repeat_interleave(groups, 1);
     auto scores = torch::matmul(q, keys.transpose(-2, -1)).mul_(1.0 / std::sqrt(double(attn->head_dim)));
-    scores.masked_fill_(future, -std::numeric_limits<float>::infinity());
+    scores.masked_fill_(hidden, -std::numeric_limits<float>::infinity());
     out.weights.push_back(torch::softmax(scores, -1)[0].to(torch::kCPU, torch::kFloat));
     out.values.push_back(vals[0].to(torch::kCPU, torch::kFloat));
     h = block->forward(h, nullptr);

@@ -299,26 +299,42 @@ EncodedRequest encode_request(const CausalLm& lm, const LoglikelihoodRequest& re
   return r;
 }
 
+// The continuation positions' logits of each request, as float64 (n_cont x vocab) each.
+std::vector<torch::Tensor> continuation_logits(const CausalLm& lm, const std::vector<EncodedRequest>& encoded) {
+  int64_t longest = 0;
+  for (const auto& r : encoded) longest = std::max<int64_t>(longest, r.input.size());
+  auto tokens = torch::zeros({static_cast<int64_t>(encoded.size()), longest}, torch::kInt64);
+  for (size_t i = 0; i < encoded.size(); ++i)
+    tokens[i].narrow(0, 0, encoded[i].input.size()).copy_(torch::tensor(encoded[i].input));
+  torch::NoGradGuard no_grad;
+  const bool split = lm.hidden && lm.head;
+  SUBQ_CHECK(split || lm.logits, "a causal LM needs a logits function or hidden states and a head");
+  const auto out = split ? lm.hidden(tokens) : lm.logits(tokens);
+  std::vector<torch::Tensor> rows;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    const auto n_input = static_cast<int64_t>(encoded[i].input.size());
+    const auto n_cont = static_cast<int64_t>(encoded[i].continuation.size());
+    rows.push_back(out[i].narrow(0, n_input - n_cont, n_cont));
+  }
+  if (!split) {
+    for (auto& r : rows) r = r.to(torch::kCPU, torch::kFloat64);
+    return rows;
+  }
+  std::vector<int64_t> sizes;
+  for (const auto& r : rows) sizes.push_back(r.size(0));
+  return lm.head(torch::cat(rows)).to(torch::kCPU, torch::kFloat64).split_with_sizes(sizes);
+}
+
 }  // namespace
 
 LoglikelihoodFn causal_lm_loglikelihood(CausalLm lm) {
   return [lm = std::move(lm)](const std::vector<LoglikelihoodRequest>& requests) {
     std::vector<EncodedRequest> encoded;
-    int64_t longest = 0;
-    for (const auto& request : requests) {
-      encoded.push_back(encode_request(lm, request));
-      longest = std::max<int64_t>(longest, encoded.back().input.size());
-    }
-    auto tokens = torch::zeros({static_cast<int64_t>(encoded.size()), longest}, torch::kInt64);
-    for (size_t i = 0; i < encoded.size(); ++i)
-      tokens[i].narrow(0, 0, encoded[i].input.size()).copy_(torch::tensor(encoded[i].input));
-    torch::NoGradGuard no_grad;
-    const auto logits = lm.logits(tokens).to(torch::kCPU, torch::kFloat64);
+    for (const auto& request : requests) encoded.push_back(encode_request(lm, request));
+    const auto logits = continuation_logits(lm, encoded);
     std::vector<LoglikelihoodResult> out;
     for (size_t i = 0; i < encoded.size(); ++i) {
-      const auto n_input = static_cast<int64_t>(encoded[i].input.size());
-      const auto n_cont = static_cast<int64_t>(encoded[i].continuation.size());
-      auto logp = torch::log_softmax(logits[i].narrow(0, n_input - n_cont, n_cont), -1);
+      auto logp = torch::log_softmax(logits[i], -1);
       auto targets = torch::tensor(encoded[i].continuation, torch::kInt64);
       LoglikelihoodResult r;
       r.logprob = logp.gather(1, targets.unsqueeze(1)).sum().item<double>();

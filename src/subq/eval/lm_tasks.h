@@ -73,6 +73,10 @@ struct CausalLm {
   // Logits (B x T x vocab) for right-padded tokens (B x T, int64); one causal forward pass
   // with no state kept, so padding never influences the real positions before it.
   std::function<torch::Tensor(const torch::Tensor&)> logits;
+  // Optional, instead of `logits`: the final hidden states (B x T x D) and the output head
+  // (N x D -> N x vocab). Then only the continuation positions go through the head: with
+  // Qwen2.5's 152K vocabulary the head over every position is a quarter of the work.
+  std::function<torch::Tensor(const torch::Tensor&)> hidden, head;
   std::vector<int64_t> prefix;  // tokens before every context (e.g. BOS); used when empty
   int64_t max_length = 2048;
 };

@@ -24,6 +24,15 @@ LlamaModelImpl::LlamaModelImpl(LlamaConfig config) : config_(std::move(config)) 
                                  std::make_shared<nn::DenseLinear>(config_.dim, config_.vocab_size));
 }
 
+torch::Tensor LlamaModelImpl::embed(const torch::Tensor& tokens, int64_t start) {
+  auto h = embedding->forward(tokens.to(device(), torch::kLong));
+  if (!positions) return h;
+  const int64_t end = start + tokens.size(1);
+  SUBQ_CHECK(end <= config_.max_seq_len, "{} positions exceed the model's {} learned positions", end,
+             config_.max_seq_len);
+  return h + positions->forward(torch::arange(start, end, torch::dtype(torch::kLong).device(device())));
+}
+
 torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& tokens, LlamaMemory* memory) {
   SUBQ_CHECK(tokens.dim() == 2, "Llama forward needs token ids of shape (batch, length), got [{}]",
              fmt::join(tokens.sizes(), ", "));
@@ -32,14 +41,7 @@ torch::Tensor LlamaModelImpl::hidden_states(const torch::Tensor& tokens, LlamaMe
                "memory for {} sequences x {} layers used with {} sequences x {} layers",
                memory->batch(), memory->n_layers(), tokens.size(0), config_.n_layers);
   }
-  auto h = embedding->forward(tokens.to(device(), torch::kLong));
-  if (positions) {
-    const int64_t start = memory ? memory->position() : 0;
-    const int64_t end = start + tokens.size(1);
-    SUBQ_CHECK(end <= config_.max_seq_len, "{} positions exceed the model's {} learned positions", end,
-               config_.max_seq_len);
-    h = h + positions->forward(torch::arange(start, end, torch::dtype(torch::kLong).device(device())));
-  }
+  auto h = embed(tokens, memory ? memory->position() : 0);
   for (int64_t i = 0; i < config_.n_layers; ++i)
     h = layers[i]->forward(h, memory ? memory->layer(i) : nullptr);
   return norm->forward(h);

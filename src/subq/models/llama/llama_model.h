@@ -36,6 +36,9 @@ class LlamaModelImpl : public torch::nn::Module {
   // One token per sequence (B,) -> logits (B, vocab).
   torch::Tensor decode(const torch::Tensor& tokens, LlamaMemory& memory);
 
+  // The first layer's input for tokens (B, L) at positions start..start+L-1: token
+  // embeddings, plus learned positions where the family has them (GPT-2).
+  torch::Tensor embed(const torch::Tensor& tokens, int64_t start = 0);
   // Final-normed hidden states (B, L, dim), and the output projection of them.
   torch::Tensor hidden_states(const torch::Tensor& tokens, LlamaMemory* memory);
   torch::Tensor logits(const torch::Tensor& hidden);

@@ -41,7 +41,7 @@ train::LossSum attention_transfer_loss(models::LlamaModelImpl& teacher, Lineariz
   torch::Tensor h;
   {
     torch::NoGradGuard no_grad;
-    h = teacher.embedding->forward(tokens.to(teacher.device(), torch::kLong));
+    h = teacher.embed(tokens);  // + learned positions (GPT-2)
   }
   torch::Tensor total = torch::zeros({}, h.options());
   double elements = 0;

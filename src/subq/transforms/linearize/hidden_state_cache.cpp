@@ -33,7 +33,7 @@ void HiddenStateCache::build(models::LlamaModelImpl& teacher, const data::Packed
   Progress progress("caching hidden states", chunks.size(), "chunk");
   for (int64_t begin = 0; begin < chunks.size(); begin += batch) {
     const auto end = std::min(chunks.size(), begin + batch);
-    auto h = teacher.embedding->forward(chunks.slice(begin, end).input_ids.to(teacher.device()));
+    auto h = teacher.embed(chunks.slice(begin, end).input_ids);  // + learned positions (GPT-2)
     for (int64_t i = 0; i < n_layers; ++i) {
       const auto rows = h.to(torch::kCPU, torch::kFloat32).contiguous();
       dim = rows.size(-1);
