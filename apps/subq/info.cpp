@@ -1,6 +1,7 @@
-// subq info PATH: what a model checkpoint holds — format, config, tensors (stored dtype and
-// shape), parameter count.
+// subq info PATH: what a model checkpoint holds — format, family and shapes, parameter count,
+// and how many tensors/values are stored in each dtype; the tensor list only with --tensors.
 #include <iostream>
+#include <map>
 
 #include <fmt/ranges.h>
 
@@ -13,19 +14,44 @@ namespace {
 
 using subq::models::LoadedLlama;
 
-nlohmann::json info_json(const LoadedLlama& m) {
-  nlohmann::json tensors = nlohmann::json::array();
-  for (const auto& t : m.stored) tensors.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
-  return {{"path", m.path.string()},
-          {"format", m.format},
-          {"artifact", m.artifact},
-          {"config", m.config().to_json()},
-          {"parameters", m.model->parameter_count()},
-          {"tokenizer_vocab", m.tokenizer ? m.tokenizer->vocab_size() : 0},
-          {"tensors", tensors}};
+// Stored dtype -> {tensors, values}: what the file holds (Q4_K, F16, ...), which for a GGUF
+// is not what the model computes in (float32 after dequantization).
+struct DtypeCount {
+  int64_t tensors = 0, values = 0;
+};
+std::map<std::string, DtypeCount> dtype_histogram(const LoadedLlama& m) {
+  std::map<std::string, DtypeCount> out;
+  for (const auto& t : m.stored) {
+    int64_t n = 1;
+    for (auto d : t.shape) n *= d;
+    auto& c = out[t.dtype];
+    ++c.tensors;
+    c.values += n;
+  }
+  return out;
 }
 
-void print_info(const LoadedLlama& m) {
+nlohmann::json info_json(const LoadedLlama& m, bool with_tensors) {
+  nlohmann::json dtypes = nlohmann::json::object();
+  for (const auto& [dtype, c] : dtype_histogram(m)) dtypes[dtype] = {{"tensors", c.tensors}, {"values", c.values}};
+  nlohmann::json j = {{"path", m.path.string()},
+                      {"format", m.format},
+                      {"artifact", m.artifact},
+                      {"family", m.config().family},
+                      {"config", m.config().to_json()},
+                      {"parameters", m.model->parameter_count()},
+                      {"tokenizer_vocab", m.tokenizer ? m.tokenizer->vocab_size() : 0},
+                      {"stored_tensors", m.stored.size()},
+                      {"dtypes", dtypes}};
+  if (with_tensors) {
+    nlohmann::json tensors = nlohmann::json::array();
+    for (const auto& t : m.stored) tensors.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
+    j["tensors"] = tensors;
+  }
+  return j;
+}
+
+void print_info(const LoadedLlama& m, bool with_tensors) {
   const auto& c = m.config();
   fmt::print("{} ({} {})\n", m.path.string(), m.artifact, m.format);
   fmt::print("  family {}: dim {}, hidden {}, layers {}, heads {} (kv {}), head dim {}, vocab {}\n", c.family,
@@ -46,17 +72,25 @@ void print_info(const LoadedLlama& m) {
   if (m.tokenizer)
     fmt::print("  tokenizer: {} tokens, bos {}, eos {}\n", m.tokenizer->vocab_size(), m.tokenizer->bos_id(),
                m.tokenizer->eos_id());
-  fmt::print("  tensors ({}):\n", m.stored.size());
+  std::vector<std::string> parts;
+  for (const auto& [dtype, c] : dtype_histogram(m))
+    parts.push_back(fmt::format("{} {} ({:.2f} M values)", dtype, c.tensors, c.values / 1e6));
+  fmt::print("  stored tensors {}: {}\n", m.stored.size(), fmt::join(parts, ", "));
+  if (!with_tensors) {
+    fmt::print("  (--tensors lists them)\n");
+    return;
+  }
   for (const auto& t : m.stored) fmt::print("    {:<32} {:<6} [{}]\n", t.name, t.dtype, fmt::join(t.shape, ", "));
 }
 
 subq::cli::Action setup_info(CLI::App& app) {
   struct Options {
     std::string path, tokenizer;
-    bool json = false;
+    bool json = false, tensors = false;
   };
   auto opt = std::make_shared<Options>();
   app.add_option("path", opt->path, "model: .gguf, llama2.c .bin or Hugging Face directory")->required();
+  app.add_flag("--tensors", opt->tensors, "also list every stored tensor (name, dtype, shape)");
   app.add_option("--tokenizer", opt->tokenizer, "tokenizer file (llama2.c .bin models)");
   app.add_flag("--json", opt->json, "print JSON instead of text");
   return [opt]() {
@@ -79,9 +113,9 @@ subq::cli::Action setup_info(CLI::App& app) {
     load.need_tokenizer = false;
     const auto model = subq::transforms::open_model(opt->path, load);
     if (opt->json)
-      std::cout << info_json(model).dump(2) << "\n";
+      std::cout << info_json(model, opt->tensors).dump(2) << "\n";
     else
-      print_info(model);
+      print_info(model, opt->tensors);
     return 0;
   };
 }

@@ -36,7 +36,22 @@ TEST(LlamaCli, InfoJsonDescribesTheCheckpoint) {
   EXPECT_EQ(j["config"]["n_kv_heads"], 4);
   EXPECT_EQ(j["tokenizer_vocab"], 512);
   // 5 layers x 9 tensors + embedding + final norm; the output is tied.
-  EXPECT_EQ(j["tensors"].size(), 47u);
+  EXPECT_EQ(j["stored_tensors"], 47);
+  EXPECT_EQ(j["family"], "llama");
+  EXPECT_FALSE(j.contains("tensors"));  // the list only with --tensors
+  int64_t tensors = 0, values = 0;
+  for (const auto& [dtype, c] : j["dtypes"].items()) {
+    tensors += c["tensors"].get<int64_t>();
+    values += c["values"].get<int64_t>();
+  }
+  EXPECT_EQ(tensors, 47);
+  EXPECT_EQ(values, j["parameters"].get<int64_t>());  // tied output: stored = parameters
+  const auto listed = nlohmann::json::parse(run("info --json --tensors " + bin.string(), &rc));
+  EXPECT_EQ(listed["tensors"].size(), 47u);
+  const auto text = run("info " + bin.string(), &rc);
+  EXPECT_NE(text.find("stored tensors 47"), std::string::npos) << text;
+  EXPECT_EQ(text.find("blk.0.attn_k.weight"), std::string::npos) << text;
+  EXPECT_NE(run("info --tensors " + bin.string(), &rc).find("blk.0.attn_k.weight"), std::string::npos);
 }
 
 TEST(LlamaCli, PerplexityJsonOnFiveStories) {

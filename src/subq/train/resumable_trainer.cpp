@@ -143,8 +143,11 @@ TrainResult ResumableTrainer::run(int64_t num_train, int64_t num_val, const Exam
     }
     if (!config_.checkpoint.empty() && group_.is_main() && (prog.step % config_.checkpoint_every == 0 || last))
       save_training_checkpoint(config_.checkpoint, model_, best, optimizer, prog, fingerprint);
-    bar.advance(1, fmt::format("loss {:.4f} | val {:.4f} | {:.0f} tok/s | lr {:.0e}", stats.mean_loss,
-                               prog.last_val, session_tokens / std::max(1e-9, session.seconds()), prog.lr));
+    // Validation runs every eval_every steps and at the last one: before that there is none.
+    const bool validated = num_val > 0 && (prog.step >= config_.eval_every || last);
+    bar.advance(1, fmt::format("loss {:.4f} | val {} | {:.0f} tok/s | lr {:.0e}", stats.mean_loss,
+                               metric_text(validated ? std::optional<double>(prog.last_val) : std::nullopt),
+                               session_tokens / std::max(1e-9, session.seconds()), prog.lr));
   }
   bar.finish();
   result.finished = prog.step >= config_.max_steps;

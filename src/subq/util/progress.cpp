@@ -76,4 +76,8 @@ void Progress::draw(bool final) {
   std::fflush(stderr);
 }
 
+std::string metric_text(std::optional<double> value, int decimals) {
+  return value ? fmt::format("{:.{}f}", *value, decimals) : "-";
+}
+
 }  // namespace subq

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace subq {
@@ -31,5 +32,9 @@ class Progress {
   bool finished_ = false;
   bool tty_;
 };
+
+// A metric for a progress line: fixed-point with `decimals`, or "-" when it has not been
+// measured yet (a validation loss before the first validation), never a made-up 0.
+std::string metric_text(std::optional<double> value, int decimals = 4);
 
 }  // namespace subq
